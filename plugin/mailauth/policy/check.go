@@ -1,0 +1,449 @@
+package policy
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dmarc"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/spf"
+)
+
+// maxTTL is the largest TTL RFC 2181 section 8 allows.
+const maxTTL = 1<<31 - 1
+
+// checker turns a decoded document into a Policy, recording every problem it finds.
+type checker struct {
+	locator
+	dir   string
+	files []string // key files read, for reload
+}
+
+func (c *checker) policy(doc *document) *Policy {
+	p := &Policy{TTL: c.ttl(doc.TTL, DefaultTTL, "ttl"), NS: c.names(doc.NS, "ns")}
+	p.SOA = c.soa(doc.SOA)
+
+	seen := map[string]string{}
+	for _, raw := range sortedKeys(doc.Domains) {
+		d := doc.Domains[raw]
+		path := []any{"domains", raw}
+		name, ok := c.name(raw, path)
+		if !ok || !c.unique(seen, name, raw, path, "domain") {
+			continue
+		}
+		if d == nil {
+			d = &domainDoc{}
+		}
+		p.Domains = append(p.Domains, c.domain(name, d, p.TTL, path))
+	}
+	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Name < p.Domains[j].Name })
+
+	p.Hosts = c.hosts(doc.Hosts)
+	for i, n := range doc.Networks {
+		if nw, ok := c.network(n, p.TTL, []any{"networks", i}); ok {
+			p.Networks = append(p.Networks, nw)
+		}
+	}
+	c.overlaps(p.Networks, doc.Networks)
+	return p
+}
+
+func (c *checker) ttl(v *int64, def uint32, path ...any) uint32 {
+	if v == nil {
+		return def
+	}
+	if *v < 0 || *v > maxTTL {
+		c.errorf(path, "ttl %d is out of range (0 to %d)", *v, maxTTL)
+		return def
+	}
+	return uint32(*v)
+}
+
+func (c *checker) u32(v *int64, def uint32, key string, path ...any) uint32 {
+	if v == nil {
+		return def
+	}
+	if *v < 0 || *v > 1<<32-1 {
+		c.errorf(path, "%s %d is out of range (0 to %d)", key, *v, uint32(1<<32-1))
+		return def
+	}
+	return uint32(*v)
+}
+
+func (c *checker) soa(d *soaDoc) SOA {
+	s := SOA{MName: "localhost.", RName: "hostmaster", Refresh: 7200, Retry: 1800, Expire: 1209600, Minimum: 3600}
+	if d == nil {
+		return s
+	}
+	if d.MName != "" {
+		s.MName, _ = c.name(d.MName, []any{"soa", "mname"})
+	}
+	if d.RName != "" {
+		// An rname is a mailbox: "hostmaster@example.org" is what people write, "hostmaster.example.org." what DNS wants.
+		r := d.RName
+		if at := strings.IndexByte(r, '@'); at >= 0 {
+			r = strings.ReplaceAll(r[:at], ".", `\.`) + "." + r[at+1:]
+		}
+		if strings.HasSuffix(r, ".") || strings.Contains(r, ".") {
+			s.RName, _ = c.name(r, []any{"soa", "rname"})
+		} else {
+			s.RName = r
+		}
+	}
+	s.Serial = c.u32(d.Serial, 0, "serial", "soa", "serial")
+	s.Refresh = c.u32(d.Refresh, s.Refresh, "refresh", "soa", "refresh")
+	s.Retry = c.u32(d.Retry, s.Retry, "retry", "soa", "retry")
+	s.Expire = c.u32(d.Expire, s.Expire, "expire", "soa", "expire")
+	s.Minimum = c.u32(d.Minimum, s.Minimum, "minimum", "soa", "minimum")
+	return s
+}
+
+// name checks that s is a DNS name and returns it lower-case and fully qualified.
+func (c *checker) name(s string, path []any) (string, bool) {
+	n, err := canonicalName(s)
+	if err != nil {
+		c.errorf(path, "%s", err)
+		return "", false
+	}
+	return n, true
+}
+
+func canonicalName(s string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(s))
+	if n == "" || n == "." {
+		return "", fmt.Errorf("%q is not a domain name", s)
+	}
+	if strings.ContainsAny(n, " \t*@") || strings.Contains(n, "..") {
+		return "", fmt.Errorf("%q is not a domain name", s)
+	}
+	n = dns.Fqdn(n)
+	if _, ok := dns.IsDomainName(n); !ok {
+		return "", fmt.Errorf("%q is not a domain name (labels are at most 63 bytes, names at most 255)", s)
+	}
+	return n, nil
+}
+
+func (c *checker) names(in []string, key string) []string {
+	var out []string
+	for i, s := range in {
+		if n, ok := c.name(s, []any{key, i}); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// unique reports whether name is new; names differing only in case or a trailing dot are the same
+// owner name in DNS, so a second spelling is an error rather than a silent merge.
+func (c *checker) unique(seen map[string]string, name, raw string, path []any, what string) bool {
+	if first, dup := seen[name]; dup {
+		c.errorf(path, "%s %q is listed twice (also as %q)", what, raw, first)
+		return false
+	}
+	seen[name] = raw
+	return true
+}
+
+func (c *checker) domain(name string, d *domainDoc, defTTL uint32, path []any) Domain {
+	dom := Domain{Name: name, TTL: c.ttl(d.TTL, defTTL, append(path, "ttl")...)}
+	if d.SPF != nil {
+		dom.SPF = c.spf(d.SPF, append(path, "spf"))
+	}
+	for _, sel := range sortedKeys(d.DKIM) {
+		if s, ok := c.selector(sel, d.DKIM[sel], append(path, "dkim", sel)); ok {
+			dom.Selectors = append(dom.Selectors, s)
+		}
+	}
+	if d.ADSP != "" {
+		switch v := strings.ToLower(d.ADSP); v {
+		case "unknown", "all", "discardable":
+			dom.ADSP = "dkim=" + v
+		default:
+			c.errorf(append(path, "adsp"), "adsp %q is not one of unknown, all, discardable", d.ADSP)
+		}
+	}
+	if d.DMARC != nil {
+		dom.DMARC = c.dmarc(d.DMARC, append(path, "dmarc"))
+	}
+	return dom
+}
+
+func (c *checker) spf(terms []string, path []any) string {
+	ok := true
+	for i, t := range terms {
+		if _, err := spf.ParseTerm(t); err != nil {
+			c.errorf(append(path, i), "%s", err)
+			ok = false
+		}
+	}
+	if !ok {
+		return ""
+	}
+	all, err := spf.ParseTerms(terms)
+	if err != nil {
+		c.errorf(path, "%s", err)
+		return ""
+	}
+	return spf.Record(all)
+}
+
+func (c *checker) dmarc(d *dmarcDoc, path []any) string {
+	p := dmarc.Policy{
+		P: d.P, SP: d.SP, NP: d.NP, PCT: d.PCT, RUA: d.RUA, RUF: d.RUF,
+		ADKIM: d.ADKIM, ASPF: d.ASPF, T: d.T, PSD: d.PSD,
+	}
+	if d.FO != "" {
+		p.FO = strings.Split(d.FO, ":")
+	}
+	if d.RF != "" {
+		p.RF = strings.Split(d.RF, ":")
+	}
+	if d.RI != nil {
+		if *d.RI < 0 || *d.RI > 1<<32-1 {
+			c.errorf(append(path, "ri"), "dmarc tag ri: %d is out of range (0 to %d)", *d.RI, uint32(1<<32-1))
+			return ""
+		}
+		ri := uint32(*d.RI)
+		p.RI = &ri
+	}
+	if err := p.Validate(); err != nil {
+		c.errorf(append(path, dmarcTag(err)), "%s", err)
+		return ""
+	}
+	return p.Record()
+}
+
+// dmarcTag finds the tag a dmarc validation error is about, to point at its line.
+func dmarcTag(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "dmarc tag ")
+	if i := strings.IndexByte(msg, ':'); i > 0 && !strings.ContainsAny(msg[:i], " ") {
+		return msg[:i]
+	}
+	return ""
+}
+
+func (c *checker) hosts(in map[string][]string) []Host {
+	var hosts []Host
+	seen := map[string]string{}
+	owner := map[netip.Addr]string{} // address -> host, so that each address has one PTR
+	for _, raw := range sortedKeys(in) {
+		path := []any{"hosts", raw}
+		name, ok := c.name(raw, path)
+		if !ok || !c.unique(seen, name, raw, path, "host") {
+			continue
+		}
+		if len(in[raw]) == 0 {
+			c.errorf(path, "host %q has no addresses", raw)
+			continue
+		}
+		h := Host{Name: name}
+		for i, s := range in[raw] {
+			a, err := netip.ParseAddr(strings.TrimSpace(s))
+			if err != nil || a.Zone() != "" {
+				c.errorf(append(path, i), "host %q: %q is not an IPv4 or IPv6 address", raw, s)
+				continue
+			}
+			a = a.Unmap()
+			if other, dup := owner[a]; dup {
+				c.errorf(append(path, i), "address %s is claimed by hosts %q and %q: its PTR can point back to only one", a, other, raw)
+				continue
+			}
+			owner[a] = raw
+			h.Addrs = append(h.Addrs, a)
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts
+}
+
+func (c *checker) network(n *networkDoc, defTTL uint32, path []any) (Network, bool) {
+	if n == nil {
+		c.errorf(path, "network is empty: prefix and ptr are required")
+		return Network{}, false
+	}
+	pfx, err := netip.ParsePrefix(strings.TrimSpace(n.Prefix))
+	if err != nil {
+		c.errorf(append(path, "prefix"), "prefix %q is not an address prefix such as 198.51.100.0/24 or 2001:db8::/48", n.Prefix)
+		return Network{}, false
+	}
+	if pfx.Masked() != pfx {
+		c.errorf(append(path, "prefix"), "prefix %s has host bits set: did you mean %s?", pfx, pfx.Masked())
+		return Network{}, false
+	}
+	tmpl, err := template(n.PTR)
+	if err != nil {
+		c.errorf(append(path, "ptr"), "%s", err)
+		return Network{}, false
+	}
+	return Network{Prefix: pfx, Template: tmpl, TTL: c.ttl(n.TTL, defTTL, append(path, "ttl")...)}, true
+}
+
+// longestIP is the longest text "{ip}" expands to: an IPv6 address such as
+// ffff-ffff-ffff-ffff-ffff-ffff-ffff-ffff.
+const longestIP = 39
+
+func template(s string) (string, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	first, rest, _ := strings.Cut(t, ".")
+	if strings.Count(t, "{ip}") != 1 || !strings.Contains(first, "{ip}") {
+		return "", fmt.Errorf("ptr %q must contain {ip} exactly once, in its first label (as in host-{ip}.pool.example.org)", s)
+	}
+	if len(first)-len("{ip}")+longestIP > 63 {
+		return "", fmt.Errorf("ptr %q: the first label would exceed 63 bytes once {ip} is filled in", s)
+	}
+	if rest == "" {
+		return "", fmt.Errorf("ptr %q needs a domain after its first label", s)
+	}
+	probe := strings.Replace(t, "{ip}", "0", 1)
+	if _, err := canonicalName(probe); err != nil {
+		return "", fmt.Errorf("ptr %q is not a domain name once {ip} is filled in", s)
+	}
+	return dns.Fqdn(t), nil
+}
+
+// overlaps rejects networks that share addresses: which template names such an address would
+// depend on file order, and a secondary could never be told.
+func (c *checker) overlaps(nets []Network, docs []*networkDoc) {
+	for i := range nets {
+		for j := i + 1; j < len(nets); j++ {
+			if nets[i].Prefix.Overlaps(nets[j].Prefix) {
+				c.errorf([]any{"networks", indexOf(docs, nets[j].Prefix), "prefix"},
+					"network %s overlaps network %s", nets[j].Prefix, nets[i].Prefix)
+			}
+		}
+	}
+}
+
+func indexOf(docs []*networkDoc, p netip.Prefix) int {
+	for i, d := range docs {
+		if d != nil && strings.TrimSpace(d.Prefix) == p.String() {
+			return i
+		}
+	}
+	return 0
+}
+
+func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bool) {
+	name := strings.ToLower(raw)
+	if _, err := canonicalName(name); err != nil || strings.HasSuffix(name, ".") {
+		c.errorf(path, "dkim selector %q is not a valid DNS label sequence", raw)
+		return Selector{}, false
+	}
+	if d == nil {
+		c.errorf(path, "dkim selector %q needs key, p or revoked: true", raw)
+		return Selector{}, false
+	}
+	sources := 0
+	for _, set := range []bool{d.Key != "", d.P != nil, d.Revoked} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		c.errorf(path, "dkim selector %q needs exactly one of key, p or revoked: true", raw)
+		return Selector{}, false
+	}
+	sel := Selector{Name: name}
+	var key dkimkey.Key
+	var err error
+	switch {
+	case d.Revoked:
+		sel.Record = "v=DKIM1; p="
+		return sel, true
+	case d.Key != "":
+		file := d.Key
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(c.dir, file)
+		}
+		c.files = append(c.files, file)
+		key, err = dkimkey.ReadFile(file)
+		if err != nil {
+			c.errorf(append(path, "key"), "dkim selector %q: key file %s: %s", raw, d.Key, err)
+			return Selector{}, false
+		}
+		if err = key.Check(); err != nil {
+			c.errorf(append(path, "key"), "dkim selector %q: key file %s: %s", raw, d.Key, err)
+			return Selector{}, false
+		}
+	default:
+		key, err = dkimkey.FromP(*d.P, strings.ToLower(d.K))
+		if err == nil {
+			err = key.Check()
+		}
+		if err != nil {
+			c.errorf(append(path, "p"), "dkim selector %q: %s", raw, err)
+			return Selector{}, false
+		}
+	}
+	if d.K != "" && !strings.EqualFold(d.K, key.Algorithm) {
+		c.errorf(append(path, "k"), "dkim selector %q: k is %s but the key is %s", raw, d.K, key.Algorithm)
+		return Selector{}, false
+	}
+	rec, ok := c.keyRecord(raw, key, d, path)
+	if !ok {
+		return Selector{}, false
+	}
+	sel.Record, sel.Key = rec, &key
+	return sel, true
+}
+
+// keyRecord renders the DKIM key record (RFC 6376 3.6.1), tags in the order verifiers' docs show them.
+func (c *checker) keyRecord(sel string, key dkimkey.Key, d *selectorDoc, path []any) (string, bool) {
+	ok := true
+	check := func(tag string, vals []string, allowed ...string) {
+		for i, v := range vals {
+			if !contains(allowed, strings.ToLower(v)) {
+				c.errorf(append(path, tag, i), "dkim selector %q: %s=%q is not one of %s", sel, tag, v, strings.Join(allowed, ", "))
+				ok = false
+			}
+		}
+	}
+	check("h", d.H, "sha1", "sha256")
+	check("s", d.S, "email", "*")
+	check("t", d.T, "y", "s")
+	for _, r := range d.N {
+		if r < 0x21 || r > 0x7e || r == ';' {
+			c.errorf(append(path, "n"), "dkim selector %q: n= may hold printable ASCII without ';' or spaces only", sel)
+			ok = false
+			break
+		}
+	}
+	tags := []string{"v=DKIM1", "k=" + key.Algorithm}
+	if len(d.H) > 0 {
+		tags = append(tags, "h="+strings.ToLower(strings.Join(d.H, ":")))
+	}
+	if len(d.S) > 0 {
+		tags = append(tags, "s="+strings.ToLower(strings.Join(d.S, ":")))
+	}
+	if len(d.T) > 0 {
+		tags = append(tags, "t="+strings.ToLower(strings.Join(d.T, ":")))
+	}
+	if d.N != "" {
+		tags = append(tags, "n="+d.N)
+	}
+	tags = append(tags, "p="+key.P())
+	return strings.Join(tags, "; "), ok
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

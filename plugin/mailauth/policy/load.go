@@ -1,0 +1,55 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Load reads, decodes and checks the policy file at path. Key files named in it are read relative
+// to the policy file's directory. On any problem it returns Errors listing all of them, each with
+// file:line:column, and no Policy: a policy is used whole or not at all.
+func Load(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Errors{{File: path, Msg: "cannot read policy: " + unwrapPathError(err)}}
+	}
+	return Parse(path, data, filepath.Dir(path))
+}
+
+// Parse is Load for a policy already in memory; name is used in error messages and dir is where
+// relative key file paths start.
+func Parse(name string, data []byte, dir string) (*Policy, error) {
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, decodeError(name, err)
+	}
+	var doc document
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, decodeError(name, err)
+	}
+	c := &checker{locator: locator{file: name, ast: file}, dir: dir}
+	p := c.policy(&doc)
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	p.Path = name
+	p.Files = append([]string{name}, c.files...)
+	return p, nil
+}
+
+// unwrapPathError drops the path from an *os.PathError, since the caller already names the file.
+func unwrapPathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return strings.TrimSpace(err.Error())
+}
