@@ -29,7 +29,7 @@ func (c *checker) policy(doc *document) *Policy {
 	p.SOA = c.soa(doc.SOA)
 
 	seen := map[string]string{}
-	for _, raw := range sortedKeys(doc.Domains) {
+	for _, raw := range inFileOrder(&c.locator, doc.Domains, "domains") {
 		d := doc.Domains[raw]
 		path := []any{"domains", raw}
 		name, ok := c.name(raw, path)
@@ -44,12 +44,15 @@ func (c *checker) policy(doc *document) *Policy {
 	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Name < p.Domains[j].Name })
 
 	p.Hosts = c.hosts(doc.Hosts)
+	sort.Slice(p.Hosts, func(i, j int) bool { return p.Hosts[i].Name < p.Hosts[j].Name })
+	var index []int // position in the file of each network kept
 	for i, n := range doc.Networks {
 		if nw, ok := c.network(n, p.TTL, []any{"networks", i}); ok {
 			p.Networks = append(p.Networks, nw)
+			index = append(index, i)
 		}
 	}
-	c.overlaps(p.Networks, doc.Networks)
+	c.overlaps(p.Networks, index)
 	return p
 }
 
@@ -154,7 +157,7 @@ func (c *checker) domain(name string, d *domainDoc, defTTL uint32, path []any) D
 	if d.SPF != nil {
 		dom.SPF = c.spf(d.SPF, append(path, "spf"))
 	}
-	for _, sel := range sortedKeys(d.DKIM) {
+	for _, sel := range inFileOrder(&c.locator, d.DKIM, append(path, "dkim")...) {
 		if s, ok := c.selector(sel, d.DKIM[sel], append(path, "dkim", sel)); ok {
 			dom.Selectors = append(dom.Selectors, s)
 		}
@@ -231,7 +234,7 @@ func (c *checker) hosts(in map[string][]string) []Host {
 	var hosts []Host
 	seen := map[string]string{}
 	owner := map[netip.Addr]string{} // address -> host, so that each address has one PTR
-	for _, raw := range sortedKeys(in) {
+	for _, raw := range inFileOrder(&c.locator, in, "hosts") {
 		path := []any{"hosts", raw}
 		name, ok := c.name(raw, path)
 		if !ok || !c.unique(seen, name, raw, path, "host") {
@@ -306,26 +309,18 @@ func template(s string) (string, error) {
 	return dns.Fqdn(t), nil
 }
 
-// overlaps rejects networks that share addresses: which template names such an address would
-// depend on file order, and a secondary could never be told.
-func (c *checker) overlaps(nets []Network, docs []*networkDoc) {
+// overlaps rejects networks that share addresses: the name such an address gets would depend on
+// file order. index holds where each network stands in the file.
+func (c *checker) overlaps(nets []Network, index []int) {
 	for i := range nets {
 		for j := i + 1; j < len(nets); j++ {
 			if nets[i].Prefix.Overlaps(nets[j].Prefix) {
-				c.errorf([]any{"networks", indexOf(docs, nets[j].Prefix), "prefix"},
-					"network %s overlaps network %s", nets[j].Prefix, nets[i].Prefix)
+				line, _ := c.at("networks", index[i])
+				c.errorf([]any{"networks", index[j], "prefix"},
+					"network %s overlaps network %s (line %d)", nets[j].Prefix, nets[i].Prefix, line)
 			}
 		}
 	}
-}
-
-func indexOf(docs []*networkDoc, p netip.Prefix) int {
-	for i, d := range docs {
-		if d != nil && strings.TrimSpace(d.Prefix) == p.String() {
-			return i
-		}
-	}
-	return 0
 }
 
 func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bool) {
@@ -439,11 +434,30 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// keys returns the keys of the mapping at path in the order the file lists them, so that problems
+// are reported top to bottom and the first spelling of a name is the one kept.
+func inFileOrder[V any](l *locator, m map[string]V, path ...any) []string {
+	type keyAt struct {
+		key       string
+		line, col int
 	}
-	sort.Strings(keys)
+	ks := make([]keyAt, 0, len(m))
+	for k := range m {
+		line, col := l.at(append(path[:len(path):len(path)], k)...)
+		ks = append(ks, keyAt{k, line, col})
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].line != ks[j].line {
+			return ks[i].line < ks[j].line
+		}
+		if ks[i].col != ks[j].col {
+			return ks[i].col < ks[j].col
+		}
+		return ks[i].key < ks[j].key
+	})
+	keys := make([]string, len(ks))
+	for i, k := range ks {
+		keys[i] = k.key
+	}
 	return keys
 }

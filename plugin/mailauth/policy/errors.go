@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -94,12 +95,19 @@ func decodeError(file string, err error) error {
 			e.Msg = fmt.Sprintf("%s: %s", yamlName(*te.StructFieldName), e.Msg)
 		}
 	}
-	e.Msg = strings.TrimPrefix(e.Msg, "unknown field ")
+	// The parser, not the decoder, finds duplicate keys, and says so in a message of its own.
+	if m := duplicateKey.FindStringSubmatch(e.Msg); m != nil {
+		e.Msg = fmt.Sprintf("duplicate key %s (first at line %s)", m[1], m[2])
+	}
+	e.Msg = strings.ReplaceAll(strings.TrimPrefix(e.Msg, "unknown field "), "sequence", "list")
 	if _, ok := err.(*yaml.UnknownFieldError); ok || errors.As(err, new(*yaml.UnknownFieldError)) {
 		e.Msg = "unknown key " + e.Msg
 	}
 	return Errors{e}
 }
+
+// duplicateKey matches the decoder's `mapping key "x" already defined at [2:3]`.
+var duplicateKey = regexp.MustCompile(`^mapping key (".*") already defined at \[(\d+):\d+\]`)
 
 func kindName(k string) string {
 	switch k {

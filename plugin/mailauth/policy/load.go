@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -38,6 +39,10 @@ func Parse(name string, data []byte, dir string) (*Policy, error) {
 	c := &checker{locator: locator{file: name, ast: file}, dir: dir}
 	p := c.policy(&doc)
 	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool {
+			a, b := c.errs[i], c.errs[j]
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
 		return nil, c.errs
 	}
 	p.Path = name
