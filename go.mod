@@ -3,6 +3,7 @@ module github.com/mailauth/coredns-mailauth
 go 1.26.0
 
 require (
+	blitiri.com.ar/go/spf v1.6.0
 	github.com/coredns/caddy v1.1.4
 	github.com/coredns/coredns v1.15.0
 	github.com/emersion/go-msgauth v0.7.0

@@ -10,7 +10,7 @@ import (
 // The SOA records negative answers carry: file's for example.org, the policy's for the zones
 // mailauth serves alone (serial masked, see section).
 const (
-	fileSOA  = "example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 2026112301 7200 1800 1209600 3600"
+	fileSOA  = "example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 0 7200 1800 1209600 3600"
 	netSOA   = "example.net. 3600 IN SOA ns1.example.org. hostmaster.example.org. 0 7200 1800 1209600 3600"
 	rev4SOA  = "2.0.192.in-addr.arpa. 3600 IN SOA ns1.example.org. hostmaster.example.org. 0 7200 1800 1209600 3600"
 	pool4SOA = "100.51.198.in-addr.arpa. 3600 IN SOA ns1.example.org. hostmaster.example.org. 0 7200 1800 1209600 3600"

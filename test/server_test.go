@@ -88,15 +88,15 @@ func (s server) exchange(t *testing.T, net string, m *dns.Msg) *dns.Msg {
 	return r
 }
 
-// section renders RRs one per line, sorted, with the SOA serial replaced by SERIAL where masked
-// (it follows file modification times), so whole sections compare as text.
+// section renders RRs one per line, sorted, with SOA serials set to 0 (they follow file
+// modification times; serials have tests of their own), so whole sections compare as text.
 func section(rrs []dns.RR) string {
 	lines := make([]string, 0, len(rrs))
 	for _, rr := range rrs {
 		if rr.Header().Rrtype == dns.TypeOPT {
 			continue
 		}
-		if soa, ok := rr.(*dns.SOA); ok && soa.Serial > 2100000000 || ok && soa.Serial < 2000000000 {
+		if soa, ok := rr.(*dns.SOA); ok {
 			c := *soa
 			c.Serial = 0
 			rr = &c

@@ -1,27 +1,81 @@
 package mailauth
 
 import (
+	"crypto/sha256"
+	"io"
 	"os"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/table"
 )
 
-// load reads the policy, builds its table and swaps it in. A policy that does not load leaves the
-// table in service untouched.
-func (m *MailAuth) load() error {
-	p, err := policy.Load(m.Policy)
-	if err != nil {
-		return err
+// fingerprint identifies the content of a policy and its key files: a reload happens when it
+// changes, whether the files were rewritten in place, replaced by rename or swapped through a
+// symlink, and whatever their modification times say.
+type fingerprint [sha256.Size]byte
+
+// fingerprintOf hashes the content of files, in order; the first file is the policy, and its
+// absence is an error, as is any unreadable file.
+func fingerprintOf(files []string) (fingerprint, error) {
+	h := sha256.New()
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return fingerprint{}, err
+		}
+		io.WriteString(h, f)
+		h.Write([]byte{0})
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return fingerprint{}, err
+		}
+		h.Write([]byte{0})
 	}
-	m.table.Store(table.Build(p, m.Zones, serial(p)))
-	return nil
+	var fp fingerprint
+	h.Sum(fp[:0])
+	return fp, nil
 }
 
-// serial is the SOA serial of the zones mailauth serves alone: the one the policy pins, or else
-// the newest modification time of its files in Unix seconds, which grows with every edit and
-// stays put across restarts over unchanged files.
-func serial(p *policy.Policy) uint32 {
+// load reads the policy, builds its table and swaps it in, reporting whether what is served
+// changed. A policy that does not load leaves the table in service untouched. load is not on the
+// query path: queries keep reading the old table until the single atomic store.
+func (m *MailAuth) load() (changed bool, err error) {
+	m.loadMu.Lock()
+	defer m.loadMu.Unlock()
+	p, err := policy.Load(m.Policy)
+	if err != nil {
+		reloadCount.WithLabelValues(m.Policy, "failure").Inc()
+		return false, err
+	}
+	fp, err := fingerprintOf(p.Files)
+	if err != nil {
+		reloadCount.WithLabelValues(m.Policy, "failure").Inc()
+		return false, err
+	}
+	old := m.table.Load()
+	if old != nil && fp == m.loaded {
+		return false, nil
+	}
+	t := table.Build(p, m.Zones, nextSerial(old, p))
+	m.table.Store(t)
+	m.loaded = fp
+	reloadCount.WithLabelValues(m.Policy, "success").Inc()
+	lastLoadTime.WithLabelValues(m.Policy).SetToCurrentTime()
+	nameCount.WithLabelValues(m.Policy).Set(float64(t.Names()))
+	recordCount.WithLabelValues(m.Policy).Set(float64(t.Records()))
+	for _, z := range m.Zones {
+		zoneSerial.WithLabelValues(z).Set(float64(t.Serial))
+	}
+	return true, nil
+}
+
+// nextSerial is the SOA serial of a newly loaded policy: the one the policy pins, or else the
+// newest modification time of its files in Unix seconds, which stays put when CoreDNS restarts
+// over unchanged files. Should that not exceed the serial in service (two edits within a second,
+// a file restored with an old time), the serial in service plus one is used, so that secondaries
+// never miss a change.
+func nextSerial(old *table.Table, p *policy.Policy) uint32 {
 	if p.SOA.Serial != 0 {
 		return p.SOA.Serial
 	}
@@ -31,5 +85,12 @@ func serial(p *policy.Policy) uint32 {
 			newest = fi.ModTime().Unix()
 		}
 	}
-	return uint32(newest)
+	s := uint32(newest)
+	if old != nil && !serialAfter(s, old.Serial) {
+		s = old.Serial + 1
+	}
+	return s
 }
+
+// serialAfter compares serials in RFC 1982 arithmetic.
+func serialAfter(a, b uint32) bool { return a != b && int32(a-b) > 0 }

@@ -6,11 +6,15 @@ package mailauth
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/pkg/fall"
+	"github.com/coredns/coredns/plugin/metrics"
 	"github.com/coredns/coredns/plugin/pkg/nonwriter"
+	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
 
@@ -24,10 +28,20 @@ type MailAuth struct {
 	Next   plugin.Handler
 	Zones  []string
 	Fall   fall.F
-	Policy string // path of the policy file
+	Policy string        // path of the policy file
+	Reload time.Duration // how often to check the files for changes; 0 never
 
 	table  atomic.Pointer[table.Table]
 	beside atomic.Pointer[map[string]bool] // zones that a later plugin is authoritative for
+
+	xfer        *transfer.Transfer    // for NOTIFY; nil without the transfer plugin
+	transferers []transfer.Transferer // the other plugins' zones, merged into transfers
+
+	// Loader state: used by start-up and the reload goroutine, never by queries.
+	loadMu   sync.Mutex
+	loaded   fingerprint
+	loadedAt time.Time
+	lastErr  string
 }
 
 // Name implements the plugin.Handler interface.
@@ -44,37 +58,42 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	t := m.table.Load()
 	beside := m.isBeside(zone)
 	res := t.Lookup(qname, state.QType(), !beside)
+	server := metrics.WithServer(ctx)
 	if !beside {
-		return m.answer(w, r, res, t.Lookup(zone, dns.TypeSOA, true).RRs)
+		return m.answer(w, r, res, t.Lookup(zone, dns.TypeSOA, true).RRs, server, zone)
 	}
+	// The zone's serial tells secondaries when to transfer it again; beside another plugin it must
+	// change when either source does, so every SOA of the zone goes out with the policy's serial added.
+	w = &serialWriter{ResponseWriter: w, zone: zone, add: t.Serial}
 	if !res.Exists && m.Fall.Through(qname) {
+		answerCount.WithLabelValues(server, zone, resultFallthrough).Inc()
 		return plugin.NextOrFailure(m.Name(), m.Next, ctx, w, r)
 	}
-	return m.merge(ctx, w, r, zone, res)
+	return m.merge(ctx, w, r, zone, res, server)
 }
 
 // merge answers a query in a zone whose other records come from the next plugin (file, say): the
 // next plugin's answer at the same name joins ours, and negative answers carry its SOA.
-func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, zone string, res table.Result) (int, error) {
+func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, zone string, res table.Result, server string) (int, error) {
 	theirs := m.ask(ctx, w, r, r)
 	var soa []dns.RR
 	if theirs != nil && len(theirs.Answer) == 0 {
 		soa = soaOf(theirs.Ns)
 	}
 	if !res.Exists {
-		return m.answer(w, r, res, m.zoneSOA(ctx, w, r, zone, soa))
+		return m.answer(w, r, res, m.zoneSOA(ctx, w, r, zone, soa), server, zone)
 	}
 	if theirs != nil && theirs.Rcode == dns.RcodeSuccess {
 		res.RRs = append(res.RRs[:len(res.RRs):len(res.RRs)], replaced(theirs.Answer, res.RRs)...)
 	}
 	if len(res.RRs) > 0 {
-		return m.answer(w, r, res, nil)
+		return m.answer(w, r, res, nil, server, zone)
 	}
-	return m.answer(w, r, res, m.zoneSOA(ctx, w, r, zone, soa))
+	return m.answer(w, r, res, m.zoneSOA(ctx, w, r, zone, soa), server, zone)
 }
 
 // answer writes the reply: the records, or NODATA/NXDOMAIN with the zone's SOA in authority.
-func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, soa []dns.RR) (int, error) {
+func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, soa []dns.RR, server, zone string) (int, error) {
 	if len(res.RRs) == 0 && len(soa) == 0 {
 		return dns.RcodeServerFailure, plugin.Error(m.Name(), errNoSOA)
 	}
@@ -87,13 +106,17 @@ func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, so
 	for i, rr := range res.RRs {
 		msg.Answer[i] = withOwner(rr, owner)
 	}
+	result := resultPositive
 	if len(res.RRs) == 0 {
+		result = resultNoData
 		if !res.Exists {
 			msg.Rcode = dns.RcodeNameError
+			result = resultNXDomain
 		}
 		msg.Ns = []dns.RR{negativeSOA(soa[0])}
 		msg.Answer = nil
 	}
+	answerCount.WithLabelValues(server, zone, result).Inc()
 	w.WriteMsg(msg)
 	return dns.RcodeSuccess, nil
 }

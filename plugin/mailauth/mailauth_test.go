@@ -53,7 +53,7 @@ func newTestPlugin(t *testing.T, withFall bool) *MailAuth {
 	if withFall {
 		m.Fall = fall.Root
 	}
-	if err := m.load(); err != nil {
+	if _, err := m.load(); err != nil {
 		t.Fatal(err)
 	}
 	m.probe()
@@ -96,8 +96,9 @@ func TestServeDNS(t *testing.T) {
 			[]string{`example.org. 3600 IN TXT "v=spf1 mx -all"`, `example.org. 3600 IN TXT "site-verification=abc"`}, nil},
 		{"records only the zone file has are passed on", "example.org.", dns.TypeMX, dns.RcodeSuccess,
 			[]string{"example.org. 3600 IN MX 10 mail.example.org."}, nil},
+		// The serial is the zone file's 1 plus the policy's 7: see serialWriter.
 		{"NODATA at a policy name carries the zone file's SOA with the negative TTL", "_dmarc.example.org.", dns.TypeAAAA, dns.RcodeSuccess,
-			nil, []string{"example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 1 7200 1800 1209600 300"}},
+			nil, []string{"example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 8 7200 1800 1209600 300"}},
 		{"other names fall through to file", "ns1.example.org.", dns.TypeA, dns.RcodeSuccess,
 			[]string{"ns1.example.org. 3600 IN A 192.0.2.53"}, nil},
 		{"alone: SOA from the policy", "example.net.", dns.TypeSOA, dns.RcodeSuccess,
@@ -127,7 +128,7 @@ func TestWithoutFallthroughUnpublishedNamesAreNXDOMAINWithTheZoneFilesSOA(t *tes
 	if r.Rcode != dns.RcodeNameError {
 		t.Fatalf("rcode %s", dns.RcodeToString[r.Rcode])
 	}
-	assertRRs(t, "authority", r.Ns, []string{"example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 1 7200 1800 1209600 300"})
+	assertRRs(t, "authority", r.Ns, []string{"example.org. 300 IN SOA ns1.example.org. hostmaster.example.org. 8 7200 1800 1209600 300"})
 }
 
 func TestQueriesOutsideTheZonesOrClassINGoToTheNextPlugin(t *testing.T) {

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"time"
 
 	"github.com/coredns/caddy"
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/plugin"
+	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/miekg/dns"
 )
 
@@ -21,11 +23,30 @@ func setup(c *caddy.Controller) error {
 		return plugin.Error(name, err)
 	}
 	// An invalid policy stops CoreDNS here, before it serves anything, as the file plugin does.
-	if err := m.load(); err != nil {
+	if _, err := m.load(); err != nil {
 		return plugin.Error(name, err)
 	}
+	m.loadedAt = time.Now()
+	stop := make(chan struct{})
 	c.OnStartup(func() error {
+		config := dnsserver.GetConfig(c)
 		m.probe()
+		for _, h := range config.Handlers() {
+			if tr, ok := h.(transfer.Transferer); ok && h != plugin.Handler(m) {
+				m.transferers = append(m.transferers, tr)
+			}
+		}
+		if x, ok := config.Handler("transfer").(*transfer.Transfer); ok {
+			m.xfer = x
+		}
+		m.notify()
+		if m.Reload > 0 {
+			go m.watch(stop)
+		}
+		return nil
+	})
+	c.OnShutdown(func() error {
+		close(stop)
 		return nil
 	})
 	dnsserver.GetConfig(c).AddPlugin(func(next plugin.Handler) plugin.Handler {
@@ -39,6 +60,7 @@ func setup(c *caddy.Controller) error {
 //
 //	mailauth POLICY [ZONES...] {
 //	    fallthrough [ZONES...]
+//	    reload DURATION
 //	}
 func parse(c *caddy.Controller) (*MailAuth, error) {
 	var m *MailAuth
@@ -54,11 +76,23 @@ func parse(c *caddy.Controller) (*MailAuth, error) {
 		if root := dnsserver.GetConfig(c).Root; !filepath.IsAbs(path) && root != "" {
 			path = filepath.Join(root, path)
 		}
-		m = &MailAuth{Policy: path, Zones: plugin.OriginsFromArgsOrServerBlock(args[1:], c.ServerBlockKeys)}
+		m = &MailAuth{Policy: path, Zones: plugin.OriginsFromArgsOrServerBlock(args[1:], c.ServerBlockKeys), Reload: defaultReload}
 		for c.NextBlock() {
 			switch c.Val() {
 			case "fallthrough":
 				m.Fall.SetZonesFromArgs(c.RemainingArgs())
+			case "reload":
+				if !c.NextArg() {
+					return nil, c.ArgErr()
+				}
+				d, err := time.ParseDuration(c.Val())
+				if err != nil || d < 0 {
+					return nil, c.Errf("reload %q is not a duration such as 5s or 1m (0 turns reloading off)", c.Val())
+				}
+				if c.NextArg() {
+					return nil, c.ArgErr()
+				}
+				m.Reload = d
 			default:
 				return nil, c.Errf("unknown property %q", c.Val())
 			}

@@ -22,6 +22,7 @@ type Table struct {
 	nodes    map[string]*node
 	networks []*records.Network            // longest prefix first
 	forward  map[string][]*records.Network // by the domain their synthesized names live in
+	byZone   map[string][]string           // names of each zone in canonical order
 	count    int
 }
 
@@ -64,6 +65,7 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 		t.addName(n.Domain)
 	}
 	sort.SliceStable(t.networks, func(i, j int) bool { return t.networks[i].Prefix.Bits() > t.networks[j].Prefix.Bits() })
+	t.index()
 	return t
 }
 

@@ -1,0 +1,64 @@
+package mailauth
+
+import (
+	"time"
+
+	clog "github.com/coredns/coredns/plugin/pkg/log"
+)
+
+var log = clog.NewWithPlugin(name)
+
+// defaultReload is how often the policy and key files are checked for changes.
+const defaultReload = 5 * time.Second
+
+// watch checks the files every m.Reload until stop is closed.
+func (m *MailAuth) watch(stop <-chan struct{}) {
+	tick := time.NewTicker(m.Reload)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			m.reload()
+		}
+	}
+}
+
+// reload loads the policy when its files changed, or when the last attempt failed (the fix may
+// be in a key file the failed policy named). Each distinct problem is logged once, not every tick.
+func (m *MailAuth) reload() {
+	if m.lastErr == "" {
+		fp, err := fingerprintOf(m.table.Load().Policy.Files)
+		if err == nil && fp == m.loaded {
+			return
+		}
+	}
+	changed, err := m.load()
+	if err != nil {
+		if msg := err.Error(); msg != m.lastErr {
+			log.Errorf("%s\nkeeping the policy loaded at %s (serial %d)", msg, m.loadedAt.Format(time.RFC3339), m.table.Load().Serial)
+			m.lastErr = msg
+		}
+		return
+	}
+	m.lastErr = ""
+	if changed {
+		t := m.table.Load()
+		m.loadedAt = time.Now()
+		log.Infof("loaded %s: serial %d, %d names, %d records", m.Policy, t.Serial, t.Names(), t.Records())
+		m.notify()
+	}
+}
+
+// notify tells the secondaries of every zone that it changed.
+func (m *MailAuth) notify() {
+	if m.xfer == nil {
+		return
+	}
+	for _, z := range m.Zones {
+		if err := m.xfer.Notify(z); err != nil {
+			log.Warningf("notify %s: %v", z, err)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package table
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/miekg/dns"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/records"
+)
+
+// Zone lists every record a query can get in zone: with apex, the zone's SOA first and its NS,
+// then the records of every name in canonical order (RFC 4034 6.1), then those synthesized for
+// networks. A zone whose networks hold more than limit addresses is an error, never a partial list.
+func (t *Table) Zone(zone string, apex bool, limit int) ([]dns.RR, error) {
+	nets, count, err := t.networksIn(zone, limit)
+	if err != nil {
+		return nil, err
+	}
+	names := t.byZone[zone]
+	rrs := make([]dns.RR, 0, len(names)+2*count)
+	if apex {
+		rrs = append(rrs, t.Lookup(zone, dns.TypeSOA, true).RRs...)
+		rrs = append(rrs, t.Lookup(zone, dns.TypeNS, true).RRs...)
+	}
+	for _, name := range names {
+		for _, s := range t.nodes[name].sets {
+			if !s.apex {
+				rrs = append(rrs, s.rrs...)
+			}
+		}
+	}
+	for _, n := range nets {
+		rrs = t.appendSynthesized(rrs, zone, n)
+	}
+	return rrs, nil
+}
+
+// span is a network's part in one zone: its PTRs (reverse) or its address records (forward).
+type span struct {
+	network *records.Network
+	prefix  netip.Prefix // the addresses whose records lie in the zone
+	reverse bool
+}
+
+func (t *Table) networksIn(zone string, limit int) ([]span, int, error) {
+	var spans []span
+	count := 0
+	zonePrefix, isReverse := records.ParseReverse(zone)
+	for _, n := range t.networks {
+		var s span
+		switch {
+		case isReverse && zonePrefix.Addr().Is4() == n.Prefix.Addr().Is4() && zonePrefix.Overlaps(n.Prefix):
+			s = span{network: n, prefix: n.Prefix, reverse: true}
+			if zonePrefix.Bits() > n.Prefix.Bits() {
+				s.prefix = zonePrefix
+			}
+			if t.zone(records.ReverseName(s.prefix.Addr())) != zone {
+				continue // a more specific zone of ours holds these
+			}
+		case t.zone(n.Domain) == zone:
+			s = span{network: n, prefix: n.Prefix}
+		default:
+			continue
+		}
+		bits := s.prefix.Addr().BitLen() - s.prefix.Bits()
+		if bits > 30 || count+1<<bits > limit {
+			return nil, 0, fmt.Errorf("network %s puts 2^%d addresses in the zone, more than the %d a transfer may list", n.Prefix, bits, limit)
+		}
+		count += 1 << bits
+		spans = append(spans, s)
+	}
+	return spans, count, nil
+}
+
+func (t *Table) appendSynthesized(rrs []dns.RR, zone string, s span) []dns.RR {
+	for a := s.prefix.Addr(); s.prefix.Contains(a); a = a.Next() {
+		if s.reverse {
+			name := records.ReverseName(a)
+			if n, ok := t.nodes[name]; ok && len(n.sets) > 0 {
+				continue // a host's own PTR wins
+			}
+			rrs = append(rrs, s.network.PTR(name, a))
+			continue
+		}
+		name := s.network.Name(a)
+		if n, ok := t.nodes[name]; ok && len(n.sets) > 0 {
+			continue
+		}
+		rrs = append(rrs, records.Address(name, s.network.TTL, a))
+	}
+	return rrs
+}
+
+// index lists every name under its zone in canonical order, for Zone.
+func (t *Table) index() {
+	t.byZone = map[string][]string{}
+	for name := range t.nodes {
+		z := t.zone(name)
+		t.byZone[z] = append(t.byZone[z], name)
+	}
+	for z, names := range t.byZone {
+		sort.Slice(names, func(i, j int) bool { return canonicalLess(names[i], names[j]) })
+		t.byZone[z] = names
+	}
+}
+
+// canonicalLess orders names as RFC 4034 6.1 does: by labels from the root down.
+func canonicalLess(a, b string) bool {
+	la, lb := dns.SplitDomainName(a), dns.SplitDomainName(b)
+	for i, j := len(la)-1, len(lb)-1; i >= 0 && j >= 0; i, j = i-1, j-1 {
+		if la[i] != lb[j] {
+			return la[i] < lb[j]
+		}
+	}
+	return len(la) < len(lb)
+}
