@@ -127,7 +127,9 @@ func checkAnswer(t *testing.T, r *dns.Msg, tc answerCase) {
 	}
 }
 
-func TestNamesMatchCaseInsensitivelyAndAnswersKeepTheQuestionsSpelling(t *testing.T) {
+// BIND answers with the owner name as its zone stores it, whatever the question's case (checked
+// against named 9.18 in bind_test.go); the policy stores names in lower case.
+func TestNamesMatchCaseInsensitivelyAndAnswersSpellOwnersAsStored(t *testing.T) {
 	s := startFile(t, "Corefile.example")
 	for _, q := range []string{"MAIL2026._DomainKey.Example.ORG.", "ExAmPlE.NeT.", "10.2.0.192.IN-ADDR.ARPA.", "HOST-198-51-100-9.Pool.Example.Org."} {
 		qtype := dns.TypeTXT
@@ -141,8 +143,8 @@ func TestNamesMatchCaseInsensitivelyAndAnswersKeepTheQuestionsSpelling(t *testin
 		if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 || !r.Authoritative {
 			t.Fatalf("%s: rcode %s, %d answers, AA %v", q, dns.RcodeToString[r.Rcode], len(r.Answer), r.Authoritative)
 		}
-		if got := r.Answer[0].Header().Name; got != q {
-			t.Errorf("%s: answer owner %s, want the question's spelling", q, got)
+		if got := r.Answer[0].Header().Name; got != strings.ToLower(q) {
+			t.Errorf("%s: answer owner %s, want %s", q, got, strings.ToLower(q))
 		}
 	}
 }

@@ -18,6 +18,7 @@ func startErr(t *testing.T, corefile string) error {
 	dnsserver.Port = "0"
 	inst, err := caddy.Start(input(corefile))
 	if err == nil {
+		inst.ShutdownCallbacks()
 		inst.Stop()
 	}
 	return err

@@ -45,7 +45,11 @@ func start(t *testing.T, corefile string) server {
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	t.Cleanup(func() { inst.Stop() })
+	// Stop does not run shutdown callbacks, which end mailauth's reload goroutine.
+	t.Cleanup(func() {
+		inst.ShutdownCallbacks()
+		inst.Stop()
+	})
 	srvs := inst.Servers()
 	if len(srvs) == 0 {
 		t.Fatal("no server started")

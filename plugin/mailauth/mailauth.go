@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/coredns/coredns/plugin"
-	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/metrics"
+	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/coredns/coredns/plugin/pkg/nonwriter"
 	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/coredns/coredns/request"
@@ -60,40 +60,162 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	res := t.Lookup(qname, state.QType(), !beside)
 	server := metrics.WithServer(ctx)
 	if !beside {
-		return m.answer(w, r, res, t.Lookup(zone, dns.TypeSOA, true).RRs, server, zone)
+		return m.answer(w, r, res, t.Lookup(zone, dns.TypeSOA, true).RRs, m.glue(ctx, w, t, res.RRs, true, nil), server, zone)
 	}
-	// The zone's serial tells secondaries when to transfer it again; beside another plugin it must
-	// change when either source does, so every SOA of the zone goes out with the policy's serial added.
-	w = &serialWriter{ResponseWriter: w, zone: zone, add: t.Serial}
+	// Beside another plugin the reply describes one merged zone: see zoneWriter. A query the next
+	// plugin sends back through the server (file chasing a CNAME) is shaped by the outer reply only.
+	if ctx.Value(innerKey{}) == nil {
+		w = &zoneWriter{ResponseWriter: w, zone: zone, add: t.Serial}
+		ctx = context.WithValue(ctx, innerKey{}, true)
+	}
 	if !res.Exists && m.Fall.Through(qname) {
 		answerCount.WithLabelValues(server, zone, resultFallthrough).Inc()
-		return plugin.NextOrFailure(m.Name(), m.Next, ctx, w, r)
+		return m.passOn(ctx, w, r, t, zone)
 	}
-	return m.merge(ctx, w, r, zone, res, server)
+	return m.merge(ctx, w, r, zone, res, t, server)
+}
+
+// innerKey marks the context of queries mailauth passes to the next plugin.
+type innerKey struct{}
+
+// passOn hands a query for a name the policy does not publish to the next plugin. When its answer
+// is a CNAME into a name the policy publishes, the policy's records there join the answer, as they
+// would in one zone file.
+func (m *MailAuth) passOn(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, t *table.Table, zone string) (int, error) {
+	reply, rcode, err := m.ask(ctx, w, r)
+	if reply == nil {
+		return rcode, err
+	}
+	qtype := r.Question[0].Qtype
+	for _, rr := range reply.Answer {
+		cname, ok := rr.(*dns.CNAME)
+		if !ok || qtype == dns.TypeCNAME {
+			continue
+		}
+		target := strings.ToLower(cname.Target)
+		ours := t.Lookup(target, qtype, false).RRs
+		if len(ours) == 0 {
+			continue
+		}
+		var kept []dns.RR
+		for _, a := range reply.Answer {
+			if strings.EqualFold(a.Header().Name, target) && a.Header().Rrtype != dns.TypeCNAME {
+				kept = append(kept, replaced([]dns.RR{a}, ours)...)
+				continue
+			}
+			kept = append(kept, a)
+		}
+		reply.Answer = append(kept, ours...)
+		reply.Rcode = dns.RcodeSuccess
+		reply.Ns = nil
+		break
+	}
+	if qtype == dns.TypeNS {
+		reply.Extra = append(onlyOPT(reply.Extra), m.glue(ctx, w, t, reply.Answer, false, addressesOf(reply.Extra))...)
+	}
+	// A CNAME chain ending in NODATA inside the zone is a negative answer for its last name: it
+	// carries the SOA (RFC 2308 section 2.2), which file leaves out.
+	if end := chainEnd(reply.Answer, r.Question[0].Name); reply.Rcode == dns.RcodeSuccess && end != "" &&
+		dns.IsSubDomain(zone, end) && !hasType(reply.Answer, end, qtype) {
+		if soa := m.zoneSOA(ctx, w, zone, soaOf(reply.Ns)); len(soa) > 0 {
+			reply.Ns = []dns.RR{negativeSOA(soa[0])}
+		}
+	}
+	w.WriteMsg(reply)
+	return rcode, err
+}
+
+// chainEnd follows the CNAMEs of answer from qname and returns the last name, or "" without CNAMEs.
+func chainEnd(answer []dns.RR, qname string) string {
+	end := ""
+	for name, hops := qname, 0; hops < 16; hops++ {
+		next := ""
+		for _, rr := range answer {
+			if c, ok := rr.(*dns.CNAME); ok && strings.EqualFold(c.Hdr.Name, name) {
+				next = c.Target
+			}
+		}
+		if next == "" {
+			break
+		}
+		end, name = strings.ToLower(next), next
+	}
+	return end
+}
+
+func hasType(rrs []dns.RR, name string, qtype uint16) bool {
+	for _, rr := range rrs {
+		if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // merge answers a query in a zone whose other records come from the next plugin (file, say): the
 // next plugin's answer at the same name joins ours, and negative answers carry its SOA.
-func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, zone string, res table.Result, server string) (int, error) {
-	theirs := m.ask(ctx, w, r, r)
-	var soa []dns.RR
+func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, zone string, res table.Result, t *table.Table, server string) (int, error) {
+	theirs, _, _ := m.ask(ctx, w, r)
+	var soa, extra []dns.RR
 	if theirs != nil && len(theirs.Answer) == 0 {
 		soa = soaOf(theirs.Ns)
 	}
 	if !res.Exists {
-		return m.answer(w, r, res, m.zoneSOA(ctx, w, r, zone, soa), server, zone)
+		return m.answer(w, r, res, m.zoneSOA(ctx, w, zone, soa), nil, server, zone)
 	}
 	if theirs != nil && theirs.Rcode == dns.RcodeSuccess {
 		res.RRs = append(res.RRs[:len(res.RRs):len(res.RRs)], replaced(theirs.Answer, res.RRs)...)
+		extra = theirs.Extra
 	}
 	if len(res.RRs) > 0 {
-		return m.answer(w, r, res, nil, server, zone)
+		return m.answer(w, r, res, nil, m.glue(ctx, w, t, res.RRs, false, extra), server, zone)
 	}
-	return m.answer(w, r, res, m.zoneSOA(ctx, w, r, zone, soa), server, zone)
+	return m.answer(w, r, res, m.zoneSOA(ctx, w, zone, soa), nil, server, zone)
+}
+
+// glue returns the addresses of the NS targets among rrs, which BIND adds to an NS answer even
+// with minimal responses: from the table, and in a zone served beside another plugin (apex false)
+// from that plugin too. have is what is known already (its additional section).
+func (m *MailAuth) glue(ctx context.Context, w dns.ResponseWriter, t *table.Table, rrs []dns.RR, apex bool, have []dns.RR) []dns.RR {
+	var out []dns.RR
+	for _, rr := range rrs {
+		ns, ok := rr.(*dns.NS)
+		if !ok {
+			continue
+		}
+		target := strings.ToLower(ns.Ns)
+		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+			out = append(out, t.Lookup(target, qtype, apex).RRs...)
+			if apex || hasType(have, target, qtype) {
+				continue
+			}
+			q := new(dns.Msg)
+			q.SetQuestion(target, qtype)
+			if reply, _, _ := m.ask(ctx, w, q); reply != nil && reply.Authoritative {
+				for _, a := range reply.Answer {
+					if a.Header().Rrtype == qtype && strings.EqualFold(a.Header().Name, target) {
+						out = append(out, a)
+					}
+				}
+			}
+		}
+	}
+	return append(out, addressesOf(have)...)
+}
+
+// addressesOf keeps the A and AAAA records of an additional section.
+func addressesOf(extra []dns.RR) []dns.RR {
+	var out []dns.RR
+	for _, rr := range extra {
+		if t := rr.Header().Rrtype; t == dns.TypeA || t == dns.TypeAAAA {
+			out = append(out, rr)
+		}
+	}
+	return out
 }
 
 // answer writes the reply: the records, or NODATA/NXDOMAIN with the zone's SOA in authority.
-func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, soa []dns.RR, server, zone string) (int, error) {
+func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, soa, extra []dns.RR, server, zone string) (int, error) {
 	if len(res.RRs) == 0 && len(soa) == 0 {
 		return dns.RcodeServerFailure, plugin.Error(m.Name(), errNoSOA)
 	}
@@ -101,11 +223,10 @@ func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, so
 	msg.SetReply(r)
 	msg.Authoritative = true
 	msg.Compress = true
-	owner := r.Question[0].Name
-	msg.Answer = make([]dns.RR, len(res.RRs))
-	for i, rr := range res.RRs {
-		msg.Answer[i] = withOwner(rr, owner)
-	}
+	// The answer spells owner names as the policy stores them (lower case), whatever the question's
+	// case, as BIND does. The slice is the reply's own: dnssec appends signatures to it.
+	msg.Answer = append(make([]dns.RR, 0, len(res.RRs)+2), res.RRs...)
+	msg.Extra = extra
 	result := resultPositive
 	if len(res.RRs) == 0 {
 		result = resultNoData
@@ -121,24 +242,25 @@ func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, so
 	return dns.RcodeSuccess, nil
 }
 
-// ask sends q to the next plugin and returns its reply, or nil when it wrote none.
-func (m *MailAuth) ask(ctx context.Context, w dns.ResponseWriter, r, q *dns.Msg) *dns.Msg {
+// ask sends q to the next plugin and returns its reply, or nil with the rcode and error it
+// returned when it wrote none.
+func (m *MailAuth) ask(ctx context.Context, w dns.ResponseWriter, q *dns.Msg) (*dns.Msg, int, error) {
 	if m.Next == nil {
-		return nil
+		return nil, dns.RcodeServerFailure, nil
 	}
 	nw := nonwriter.New(w)
-	m.Next.ServeDNS(ctx, nw, q)
-	return nw.Msg
+	rcode, err := m.Next.ServeDNS(ctx, nw, q)
+	return nw.Msg, rcode, err
 }
 
 // zoneSOA returns soa when the next plugin already sent it, and otherwise asks it for the SOA of zone.
-func (m *MailAuth) zoneSOA(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, zone string, soa []dns.RR) []dns.RR {
+func (m *MailAuth) zoneSOA(ctx context.Context, w dns.ResponseWriter, zone string, soa []dns.RR) []dns.RR {
 	if len(soa) > 0 {
 		return soa
 	}
 	q := new(dns.Msg)
 	q.SetQuestion(zone, dns.TypeSOA)
-	if reply := m.ask(ctx, w, r, q); reply != nil && reply.Rcode == dns.RcodeSuccess {
+	if reply, _, _ := m.ask(ctx, w, q); reply != nil && reply.Rcode == dns.RcodeSuccess {
 		return soaOf(reply.Answer)
 	}
 	return nil
@@ -214,31 +336,4 @@ func txtKind(t *dns.TXT) string {
 		}
 	}
 	return "other:" + v
-}
-
-// withOwner returns a copy of rr owned by name, so the answer spells the owner as the question did
-// (BIND does the same; with 0x20 queries it lets the owner compress against the question). The copy
-// shares rdata with the table, which nothing modifies.
-func withOwner(rr dns.RR, name string) dns.RR {
-	var c dns.RR
-	switch v := rr.(type) {
-	case *dns.TXT:
-		x := *v
-		c = &x
-	case *dns.PTR:
-		x := *v
-		c = &x
-	case *dns.A:
-		x := *v
-		c = &x
-	case *dns.AAAA:
-		x := *v
-		c = &x
-	default:
-		c = dns.Copy(rr)
-	}
-	if strings.EqualFold(c.Header().Name, name) {
-		c.Header().Name = name
-	}
-	return c
 }

@@ -1,6 +1,7 @@
 package mailauth
 
 import (
+	"context"
 	"errors"
 	"net"
 	"path/filepath"
@@ -109,7 +110,7 @@ func (m *MailAuth) probe() {
 	for _, z := range m.Zones {
 		q := new(dns.Msg)
 		q.SetQuestion(z, dns.TypeSOA)
-		reply := m.ask(nil, probeWriter{}, q, q)
+		reply, _, _ := m.ask(context.Background(), probeWriter{}, q)
 		beside[z] = reply != nil && reply.Rcode == dns.RcodeSuccess && reply.Authoritative && len(soaOf(reply.Answer)) > 0
 	}
 	m.beside.Store(&beside)
@@ -118,6 +119,6 @@ func (m *MailAuth) probe() {
 // probeWriter is the ResponseWriter of probe's internal queries, which have no client.
 type probeWriter struct{ dns.ResponseWriter }
 
-func (probeWriter) LocalAddr() net.Addr  { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
-func (probeWriter) RemoteAddr() net.Addr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
+func (probeWriter) LocalAddr() net.Addr     { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
+func (probeWriter) RemoteAddr() net.Addr    { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
 func (probeWriter) WriteMsg(*dns.Msg) error { return nil }

@@ -5,8 +5,10 @@ import (
 	"net/netip"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/goccy/go-yaml/ast"
 	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
@@ -57,7 +59,7 @@ func (c *checker) policy(doc *document) *Policy {
 }
 
 func (c *checker) ttl(v *int64, def uint32, path ...any) uint32 {
-	if v == nil {
+	if v == nil || !c.whole(path) {
 		return def
 	}
 	if *v < 0 || *v > maxTTL {
@@ -68,7 +70,7 @@ func (c *checker) ttl(v *int64, def uint32, path ...any) uint32 {
 }
 
 func (c *checker) u32(v *int64, def uint32, key string, path ...any) uint32 {
-	if v == nil {
+	if v == nil || !c.whole(path) {
 		return def
 	}
 	if *v < 0 || *v > 1<<32-1 {
@@ -84,7 +86,7 @@ func (c *checker) soa(d *soaDoc) SOA {
 		return s
 	}
 	if d.MName != "" {
-		s.MName, _ = c.name(d.MName, []any{"soa", "mname"})
+		s.MName = c.zoneName(d.MName, []any{"soa", "mname"})
 	}
 	if d.RName != "" {
 		// An rname is a mailbox: "hostmaster@example.org" is what people write, "hostmaster.example.org." what DNS wants.
@@ -92,11 +94,7 @@ func (c *checker) soa(d *soaDoc) SOA {
 		if at := strings.IndexByte(r, '@'); at >= 0 {
 			r = strings.ReplaceAll(r[:at], ".", `\.`) + "." + r[at+1:]
 		}
-		if strings.HasSuffix(r, ".") || strings.Contains(r, ".") {
-			s.RName, _ = c.name(r, []any{"soa", "rname"})
-		} else {
-			s.RName = r
-		}
+		s.RName = c.zoneName(r, []any{"soa", "rname"})
 	}
 	s.Serial = c.u32(d.Serial, 0, "serial", "soa", "serial")
 	s.Refresh = c.u32(d.Refresh, s.Refresh, "refresh", "soa", "refresh")
@@ -104,6 +102,33 @@ func (c *checker) soa(d *soaDoc) SOA {
 	s.Expire = c.u32(d.Expire, s.Expire, "expire", "soa", "expire")
 	s.Minimum = c.u32(d.Minimum, s.Minimum, "minimum", "soa", "minimum")
 	return s
+}
+
+// whole reports whether the number at path is written as a whole number. The decoder also fills
+// an integer from a decimal ("1.5" becomes 1) or a quoted string, which would publish a value the
+// user did not write.
+func (c *checker) whole(path []any) bool {
+	n := c.node(path...)
+	if n == nil {
+		return true
+	}
+	switch t := unwrap(n).Type(); t {
+	case ast.IntegerType, ast.AliasType:
+		return true
+	default:
+		c.errorf(path, "%s: wrong type: a whole number expected, found %s", path[len(path)-1], nodeName(t))
+		return false
+	}
+}
+
+// zoneName checks an SOA name: one label without a dot ("hostmaster") is relative and kept so, for
+// the record builder to complete with each zone's name; anything else is a full name.
+func (c *checker) zoneName(s string, path []any) string {
+	n, ok := c.name(s, path)
+	if ok && !strings.Contains(strings.TrimSpace(s), ".") {
+		return strings.TrimSuffix(n, ".")
+	}
+	return n
 }
 
 // name checks that s is a DNS name and returns it lower-case and fully qualified.
@@ -157,11 +182,17 @@ func (c *checker) domain(name string, d *domainDoc, defTTL uint32, path []any) D
 	if d.SPF != nil {
 		dom.SPF = c.spf(d.SPF, append(path, "spf"))
 	}
+	seen := map[string]string{}
 	for _, sel := range inFileOrder(&c.locator, d.DKIM, append(path, "dkim")...) {
-		if s, ok := c.selector(sel, d.DKIM[sel], append(path, "dkim", sel)); ok {
+		selPath := append(path[:len(path):len(path)], "dkim", sel)
+		if !c.unique(seen, strings.ToLower(sel), sel, selPath, "dkim selector") {
+			continue
+		}
+		if s, ok := c.selector(sel, d.DKIM[sel], selPath); ok {
 			dom.Selectors = append(dom.Selectors, s)
 		}
 	}
+	sort.Slice(dom.Selectors, func(i, j int) bool { return dom.Selectors[i].Name < dom.Selectors[j].Name })
 	if d.ADSP != "" {
 		switch v := strings.ToLower(d.ADSP); v {
 		case "unknown", "all", "discardable":
@@ -189,7 +220,15 @@ func (c *checker) spf(terms []string, path []any) string {
 	}
 	all, err := spf.ParseTerms(terms)
 	if err != nil {
-		c.errorf(path, "%s", err)
+		// Record-level rules fail at one term: the first one whose prefix of the list no longer parses.
+		at := path
+		for i := range terms {
+			if _, e := spf.ParseTerms(terms[:i+1]); e != nil {
+				at = append(path, i)
+				break
+			}
+		}
+		c.errorf(at, "%s", err)
 		return ""
 	}
 	return spf.Record(all)
@@ -206,7 +245,13 @@ func (c *checker) dmarc(d *dmarcDoc, path []any) string {
 	if d.RF != "" {
 		p.RF = strings.Split(d.RF, ":")
 	}
+	if d.PCT != nil && !c.whole(append(path, "pct")) {
+		return ""
+	}
 	if d.RI != nil {
+		if !c.whole(append(path, "ri")) {
+			return ""
+		}
 		if *d.RI < 0 || *d.RI > 1<<32-1 {
 			c.errorf(append(path, "ri"), "dmarc tag ri: %d is out of range (0 to %d)", *d.RI, uint32(1<<32-1))
 			return ""
@@ -215,7 +260,15 @@ func (c *checker) dmarc(d *dmarcDoc, path []any) string {
 		p.RI = &ri
 	}
 	if err := p.Validate(); err != nil {
-		c.errorf(append(path, dmarcTag(err)), "%s", err)
+		at := append(path, dmarcTag(err))
+		uris := map[string][]string{"rua": d.RUA, "ruf": d.RUF}[dmarcTag(err)]
+		for i, u := range uris {
+			if strings.Contains(err.Error(), strconv.Quote(u)) {
+				at = append(at, i) // point at the report URI at fault, not at the list
+				break
+			}
+		}
+		c.errorf(at, "%s", err)
 		return ""
 	}
 	return p.Record()
@@ -434,30 +487,27 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// keys returns the keys of the mapping at path in the order the file lists them, so that problems
-// are reported top to bottom and the first spelling of a name is the one kept.
+// inFileOrder returns the keys of the mapping at path in the order the file lists them, so that problems
+// are reported top to bottom and the first spelling of a name is the one kept. It reads the mapping
+// once, as a policy may list thousands of hosts.
 func inFileOrder[V any](l *locator, m map[string]V, path ...any) []string {
-	type keyAt struct {
-		key       string
-		line, col int
+	order := make(map[string]int, len(m))
+	if mn, ok := unwrap(l.node(path...)).(*ast.MappingNode); ok {
+		for i, mv := range mn.Values {
+			if k := keyName(mv.Key); order[k] == 0 {
+				order[k] = i + 1
+			}
+		}
 	}
-	ks := make([]keyAt, 0, len(m))
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		line, col := l.at(append(path[:len(path):len(path)], k)...)
-		ks = append(ks, keyAt{k, line, col})
+		keys = append(keys, k)
 	}
-	sort.Slice(ks, func(i, j int) bool {
-		if ks[i].line != ks[j].line {
-			return ks[i].line < ks[j].line
+	sort.Slice(keys, func(i, j int) bool {
+		if oi, oj := order[keys[i]], order[keys[j]]; oi != oj {
+			return oi < oj
 		}
-		if ks[i].col != ks[j].col {
-			return ks[i].col < ks[j].col
-		}
-		return ks[i].key < ks[j].key
+		return keys[i] < keys[j]
 	})
-	keys := make([]string, len(ks))
-	for i, k := range ks {
-		keys[i] = k.key
-	}
 	return keys
 }

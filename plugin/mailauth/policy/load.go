@@ -29,14 +29,26 @@ func Load(path string) (*Policy, error) {
 func Parse(name string, data []byte, dir string) (*Policy, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, nil, err)
 	}
 	var doc document
 	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.Strict())
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, file, err)
 	}
 	c := &checker{locator: locator{file: name, ast: file}, dir: dir}
+	// The decoder reads the first document only; a second one would be ignored without a word.
+	for _, d := range file.Docs[1:] {
+		if d.Body != nil {
+			line, col := 0, 0
+			if d.Start != nil && d.Start.Position != nil {
+				line, col = d.Start.Position.Line, d.Start.Position.Column
+			}
+			c.errs = append(c.errs, &Error{File: name, Line: line, Col: col,
+				Msg: "a second YAML document starts here; a policy is one document, so remove the \"---\" line"})
+			break
+		}
+	}
 	p := c.policy(&doc)
 	if len(c.errs) > 0 {
 		sort.SliceStable(c.errs, func(i, j int) bool {

@@ -1,0 +1,98 @@
+package policy
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/goccy/go-yaml/parser"
+)
+
+func TestErrorTextLeavesOutAnUnknownPosition(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *Error
+		want string
+	}{
+		{"a line and column", &Error{File: "mail.yaml", Line: 14, Col: 7, Msg: "m"}, "mail.yaml:14:7: m"},
+		{"a line without a column", &Error{File: "mail.yaml", Line: 14, Msg: "m"}, "mail.yaml:14: m"},
+		{"no position at all", &Error{File: "mail.yaml", Msg: "cannot read policy: x"}, "mail.yaml: cannot read policy: x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorsPutOneProblemOnEachLine(t *testing.T) {
+	errs := Errors{{File: "p.yaml", Line: 1, Col: 1, Msg: "a"}, {File: "p.yaml", Line: 2, Col: 3, Msg: "b"}}
+	if got, want := errs.Error(), "p.yaml:1:1: a\np.yaml:2:3: b"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	var target Errors
+	if !errors.As(error(errs), &target) || len(target) != 2 {
+		t.Errorf("errors.As does not find Errors")
+	}
+}
+
+func TestLocatorPointsAtValuesKeysAndAncestors(t *testing.T) {
+	const doc = `ttl: 60
+domains:
+  "example.org":
+    spf: [mx, -all]
+    dkim:
+      s1:
+  'example.net':
+    ttl: 7
+networks:
+  - prefix: 198.51.100.0/24
+  -
+`
+	file, err := parser.ParseBytes([]byte(doc), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &locator{file: "p.yaml", ast: file}
+	tests := []struct {
+		name      string
+		path      []any
+		line, col int
+	}{
+		{"a scalar is located at its value", []any{"ttl"}, 1, 6},
+		{"a mapping is located at the key that introduces it", []any{"domains", "example.org"}, 3, 3},
+		{"a list is located at its key", []any{"domains", "example.org", "spf"}, 4, 5},
+		{"a list entry is located at the entry", []any{"domains", "example.org", "spf", 1}, 4, 15},
+		{"an empty value is located at its key", []any{"domains", "example.org", "dkim", "s1"}, 6, 7},
+		{"a single-quoted key is found by its value", []any{"domains", "example.net", "ttl"}, 8, 10},
+		{"a block list entry that is a mapping is located at its dash", []any{"networks", 0}, 10, 3},
+		{"an empty block list entry is located at its dash", []any{"networks", 1}, 11, 3},
+		{"a missing key falls back to the nearest ancestor", []any{"domains", "example.org", "dmarc", "p"}, 3, 3},
+		{"an index past the end falls back to the list", []any{"networks", 5}, 9, 1},
+		{"a key looked up in a scalar falls back to the scalar", []any{"ttl", "x"}, 1, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line, col := l.at(tt.path...)
+			if line != tt.line || col != tt.col {
+				t.Errorf("at %v = %d:%d, want %d:%d", tt.path, line, col, tt.line, tt.col)
+			}
+		})
+	}
+}
+
+func TestLocatorWithoutADocumentHasNoPosition(t *testing.T) {
+	file, err := parser.ParseBytes(nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*locator{{file: "p.yaml"}, {file: "p.yaml", ast: file}} {
+		if line, col := l.at("ttl"); line != 0 || col != 0 {
+			t.Errorf("at ttl = %d:%d, want 0:0", line, col)
+		}
+		if n := l.node("ttl"); n != nil {
+			t.Errorf("node ttl = %v, want nil", n)
+		}
+	}
+}
