@@ -1,41 +1,12 @@
 package mailauth
 
 import (
-	"crypto/sha256"
-	"io"
+	"errors"
 	"os"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/table"
 )
-
-// fingerprint identifies the content of a policy and its key files: a reload happens when it
-// changes, whether the files were rewritten in place, replaced by rename or swapped through a
-// symlink, and whatever their modification times say.
-type fingerprint [sha256.Size]byte
-
-// fingerprintOf hashes the content of files, in order; the first file is the policy, and its
-// absence is an error, as is any unreadable file.
-func fingerprintOf(files []string) (fingerprint, error) {
-	h := sha256.New()
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return fingerprint{}, err
-		}
-		io.WriteString(h, f)
-		h.Write([]byte{0})
-		_, err = io.Copy(h, fh)
-		fh.Close()
-		if err != nil {
-			return fingerprint{}, err
-		}
-		h.Write([]byte{0})
-	}
-	var fp fingerprint
-	h.Sum(fp[:0])
-	return fp, nil
-}
 
 // load reads the policy, builds its table and swaps it in, reporting whether what is served
 // changed. A policy that does not load leaves the table in service untouched. load is not on the
@@ -48,18 +19,17 @@ func (m *MailAuth) load() (changed bool, err error) {
 		reloadCount.WithLabelValues(m.Policy, "failure").Inc()
 		return false, err
 	}
-	fp, err := fingerprintOf(p.Files)
-	if err != nil {
-		reloadCount.WithLabelValues(m.Policy, "failure").Inc()
-		return false, err
+	// A file still being written (in place, not by rename) reads differently a moment later: load
+	// only what stayed the same while it was parsed.
+	if now, err := policy.Fingerprint(p.Files); err != nil || now != p.Digest {
+		return false, errChanging
 	}
 	old := m.table.Load()
-	if old != nil && fp == m.loaded {
+	if old != nil && p.Digest == old.Policy.Digest {
 		return false, nil
 	}
 	t := table.Build(p, m.Zones, nextSerial(old, p))
 	m.table.Store(t)
-	m.loaded = fp
 	reloadCount.WithLabelValues(m.Policy, "success").Inc()
 	lastLoadTime.WithLabelValues(m.Policy).SetToCurrentTime()
 	nameCount.WithLabelValues(m.Policy).Set(float64(t.Names()))
@@ -69,6 +39,9 @@ func (m *MailAuth) load() (changed bool, err error) {
 	}
 	return true, nil
 }
+
+// errChanging says the files changed while they were read; the next check tries again.
+var errChanging = errors.New("the policy or a key file changed while it was read")
 
 // nextSerial is the SOA serial of a newly loaded policy: the one the policy pins, or else the
 // newest modification time of its files in Unix seconds, which stays put when CoreDNS restarts

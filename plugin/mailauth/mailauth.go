@@ -39,7 +39,6 @@ type MailAuth struct {
 
 	// Loader state: used by start-up and the reload goroutine, never by queries.
 	loadMu   sync.Mutex
-	loaded   fingerprint
 	loadedAt time.Time
 	lastErr  string
 }

@@ -1,7 +1,10 @@
 package mailauth
 
 import (
+	"errors"
 	"time"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
 )
@@ -29,12 +32,18 @@ func (m *MailAuth) watch(stop <-chan struct{}) {
 // be in a key file the failed policy named). Each distinct problem is logged once, not every tick.
 func (m *MailAuth) reload() {
 	if m.lastErr == "" {
-		fp, err := fingerprintOf(m.table.Load().Policy.Files)
-		if err == nil && fp == m.loaded {
+		p := m.table.Load().Policy
+		fp, err := policy.Fingerprint(p.Files)
+		if err == nil && fp == p.Digest {
 			return
 		}
+		// Give a writer that saves in place a moment to finish before reading.
+		time.Sleep(min(m.Reload/4, 250*time.Millisecond))
 	}
 	changed, err := m.load()
+	if errors.Is(err, errChanging) {
+		return
+	}
 	if err != nil {
 		if msg := err.Error(); msg != m.lastErr {
 			log.Errorf("%s\nkeeping the policy loaded at %s (serial %d)", msg, m.loadedAt.Format(time.RFC3339), m.table.Load().Serial)

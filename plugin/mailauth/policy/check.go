@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,8 +24,9 @@ const maxTTL = 1<<31 - 1
 // checker turns a decoded document into a Policy, recording every problem it finds.
 type checker struct {
 	locator
-	dir   string
-	files []string // key files read, for reload
+	dir    string
+	digest *digester
+	files  []string // key files read, for reload
 }
 
 func (c *checker) policy(doc *document) *Policy {
@@ -409,7 +412,13 @@ func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bo
 			file = filepath.Join(c.dir, file)
 		}
 		c.files = append(c.files, file)
-		key, err = dkimkey.ReadFile(file)
+		var content []byte
+		if content, err = os.ReadFile(file); err == nil {
+			c.digest.add(file, content)
+			key, err = dkimkey.Parse(content)
+		} else {
+			err = errors.New("cannot read: " + unwrapPathError(err))
+		}
 		if err != nil {
 			c.errorf(append(path, "key"), "dkim selector %q: key file %s: %s", raw, d.Key, err)
 			return Selector{}, false

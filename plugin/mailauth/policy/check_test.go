@@ -283,7 +283,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "a key file that does not exist",
 			body: "domains:\n  example.org:\n    dkim:\n      s1: {key: nope.pem}\n",
-			want: []string{`4:17: dkim selector "s1": key file nope.pem: cannot open: no such file or directory`},
+			want: []string{`4:17: dkim selector "s1": key file nope.pem: cannot read: no such file or directory`},
 		},
 		{
 			name: "an RSA key under 1024 bits",

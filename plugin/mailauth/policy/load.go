@@ -27,6 +27,10 @@ func Load(path string) (*Policy, error) {
 // Parse is Load for a policy already in memory; name is used in error messages and dir is where
 // relative key file paths start.
 func Parse(name string, data []byte, dir string) (*Policy, error) {
+	// A file rewritten in place is empty for a moment; serving that would withdraw every record.
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, Errors{{File: name, Msg: "the policy file is empty (write at least a comment to publish nothing on purpose)"}}
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, decodeError(name, nil, err)
@@ -36,7 +40,10 @@ func Parse(name string, data []byte, dir string) (*Policy, error) {
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, decodeError(name, file, err)
 	}
-	c := &checker{locator: locator{file: name, ast: file}, dir: dir}
+	c := &checker{locator: locator{file: name, ast: file}, dir: dir, digest: newDigester()}
+	// The digest covers the very bytes used, so that an edit made while they are read is seen as a
+	// change at the next check instead of being mistaken for what was loaded.
+	c.digest.add(name, data)
 	// The decoder reads the first document only; a second one would be ignored without a word.
 	for _, d := range file.Docs[1:] {
 		if d.Body != nil {
@@ -58,6 +65,7 @@ func Parse(name string, data []byte, dir string) (*Policy, error) {
 		return nil, c.errs
 	}
 	p.Path = name
+	p.Digest = c.digest.sum()
 	p.Files = append([]string{name}, c.files...)
 	return p, nil
 }

@@ -114,8 +114,19 @@ func TestExamplePolicyLoads(t *testing.T) {
 	}
 }
 
-func TestEmptyPolicyLoadsWithDefaults(t *testing.T) {
-	for _, body := range []string{"", "# nothing yet\n", "---\n"} {
+func TestAnEmptyFileIsRefusedSinceAFileBeingRewrittenLooksLikeThat(t *testing.T) {
+	for _, body := range []string{"", " \n\n"} {
+		path := writePolicy(t, t.TempDir(), body)
+		_, err := policy.Load(path)
+		want := path + ": the policy file is empty (write at least a comment to publish nothing on purpose)"
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: error %v, want %s", body, err, want)
+		}
+	}
+}
+
+func TestAPolicyWithNothingButCommentsLoadsWithDefaults(t *testing.T) {
+	for _, body := range []string{"# nothing yet\n", "---\n"} {
 		path := writePolicy(t, t.TempDir(), body)
 		p, err := policy.Load(path)
 		if err != nil {
@@ -127,9 +138,29 @@ func TestEmptyPolicyLoadsWithDefaults(t *testing.T) {
 			TTL:   policy.DefaultTTL,
 			SOA:   policy.SOA{MName: "localhost.", RName: "hostmaster", Refresh: 7200, Retry: 1800, Expire: 1209600, Minimum: 3600},
 		}
+		want.Digest = p.Digest // covered by TestDigestCoversTheBytesRead
 		if !reflect.DeepEqual(p, want) {
 			t.Errorf("%q: got %+v\nwant %+v", body, p, want)
 		}
+	}
+}
+
+func TestDigestCoversTheBytesRead(t *testing.T) {
+	dir := t.TempDir()
+	path := writePolicy(t, dir, "domains:\n  example.org:\n    spf: [-all]\n")
+	p, err := policy.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp, err := policy.Fingerprint(p.Files); err != nil || fp != p.Digest {
+		t.Fatalf("fingerprint of unchanged files %x (%v), digest %x", fp, err, p.Digest)
+	}
+	writePolicy(t, dir, "domains:\n  example.org:\n    spf: [~all]\n")
+	if fp, _ := policy.Fingerprint(p.Files); fp == p.Digest {
+		t.Fatal("an edit left the fingerprint unchanged")
+	}
+	if _, err := policy.Fingerprint([]string{filepath.Join(dir, "gone.yaml")}); err == nil {
+		t.Fatal("a missing file has a fingerprint")
 	}
 }
 

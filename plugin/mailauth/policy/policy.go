@@ -17,6 +17,7 @@ const DefaultTTL = 3600
 type Policy struct {
 	Path     string    // the policy file as given to Load
 	Files    []string  // every file read: the policy first, then each key file
+	Digest   Digest    // of the content of Files as read, see Fingerprint
 	TTL      uint32    // default TTL
 	SOA      SOA       // used for zones that mailauth serves alone
 	NS       []string  // apex NS of zones that mailauth serves alone
