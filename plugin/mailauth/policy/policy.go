@@ -24,6 +24,7 @@ type Policy struct {
 	Domains  []Domain  // sorted by name
 	Hosts    []Host    // sorted by name
 	Networks []Network // in file order
+	Warnings Errors    // problems that do not stop the policy from loading, in file order
 }
 
 // SOA holds the settings of the SOA record of a zone mailauth serves alone. MName or RName
