@@ -3,7 +3,11 @@ GO      ?= go
 PORT    ?= 1053
 BINARY  := coredns
 
-.PHONY: all build run test fmt-check vet unit clean
+# Programs the tests run, and the Debian packages that provide them.
+TOOLS            := named named-checkzone dig
+DEBIAN_PACKAGES  := bind9 bind9-utils bind9-dnsutils
+
+.PHONY: all build run test deps fmt-check vet unit clean
 
 all: build
 
@@ -13,7 +17,17 @@ build:
 run: build
 	./$(BINARY) -conf Corefile.example -dns.port $(PORT)
 
-test: fmt-check vet unit
+test: deps fmt-check vet unit
+
+# deps installs the programs the tests use (a real BIND among them) when they are missing.
+deps:
+	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || [ -x /usr/sbin/$$t ] || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "missing:$$missing; installing $(DEBIAN_PACKAGES)"; \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES); \
+		else echo "run as root on Debian, or install: $(DEBIAN_PACKAGES)"; exit 1; fi; \
+	fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

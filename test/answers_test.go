@@ -148,3 +148,13 @@ func TestNamesMatchCaseInsensitivelyAndAnswersSpellOwnersAsStored(t *testing.T) 
 		}
 	}
 }
+
+// The example policy is split over two server blocks (example.org beside file, the rest alone):
+// no name is outside every zone that loads it, so it loads without a warning.
+func TestCorefileExampleLoadsWithoutWarnings(t *testing.T) {
+	logs := captureLog(t)
+	startFile(t, "Corefile.example")
+	if strings.Contains(logs.String(), "[WARNING]") {
+		t.Errorf("warnings:\n%s", logs)
+	}
+}

@@ -2,7 +2,11 @@ package mailauth
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
+
+	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/table"
@@ -38,6 +42,39 @@ func (m *MailAuth) load() (changed bool, err error) {
 		zoneSerial.WithLabelValues(z).Set(float64(t.Serial))
 	}
 	return true, nil
+}
+
+// logWarnings logs, once per loaded policy, what it publishes that receivers or resolvers may
+// stumble on. Names count as outside only when no server block loading the same policy has a zone
+// for them, so a policy split over several blocks (Corefile.example) is not reported block by block.
+func (m *MailAuth) logWarnings() {
+	zones := m.Zones
+	if m.policyZones != nil {
+		zones = m.policyZones.list()
+	}
+	for _, w := range warnings(m.table.Load(), zones) {
+		for _, line := range strings.Split(w, "\n") {
+			log.Warning(line)
+		}
+	}
+}
+
+// maxUDP is the answer size resolvers commonly advertise (DNS Flag Day 2020); larger answers
+// need TCP.
+const maxUDP = 1232
+
+// warnings lists what a newly built table publishes that receivers or resolvers may stumble on:
+// the policy's own warnings, records outside the zones, and answers too large for UDP.
+func warnings(t *table.Table, zones []string) []string {
+	var out []string
+	for _, w := range append(append(policy.Errors(nil), t.Policy.Warnings...), t.Policy.OutsideZones(zones)...) {
+		out = append(out, w.Error())
+	}
+	for _, a := range t.LargeAnswers(maxUDP) {
+		out = append(out, fmt.Sprintf("%s: the %s answer at %s is %d bytes, over %d: resolvers must retry it over TCP. It holds:\n  %s",
+			t.Policy.Path, dns.TypeToString[a.Type], a.Name, a.Size, maxUDP, strings.Join(a.Records, "\n  ")))
+	}
+	return out
 }
 
 // errChanging says the files changed while they were read; the next check tries again.

@@ -35,6 +35,7 @@ type MailAuth struct {
 	beside atomic.Pointer[map[string]bool] // zones that a later plugin is authoritative for
 
 	xfer        *transfer.Transfer    // for NOTIFY; nil without the transfer plugin
+	policyZones *zoneSet              // the zones of every server block loading the same policy
 	transferers []transfer.Transferer // the other plugins' zones, merged into transfers
 
 	// Loader state: used by start-up and the reload goroutine, never by queries.

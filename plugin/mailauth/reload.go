@@ -2,6 +2,7 @@ package mailauth
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
@@ -46,7 +47,10 @@ func (m *MailAuth) reload() {
 	}
 	if err != nil {
 		if msg := err.Error(); msg != m.lastErr {
-			log.Errorf("%s\nkeeping the policy loaded at %s (serial %d)", msg, m.loadedAt.Format(time.RFC3339), m.table.Load().Serial)
+			for _, line := range strings.Split(msg, "\n") {
+				log.Error(line)
+			}
+			log.Errorf("keeping the policy loaded at %s (serial %d)", m.loadedAt.Format(time.RFC3339), m.table.Load().Serial)
 			m.lastErr = msg
 		}
 		return
@@ -56,6 +60,7 @@ func (m *MailAuth) reload() {
 		t := m.table.Load()
 		m.loadedAt = time.Now()
 		log.Infof("loaded %s: serial %d, %d names, %d records", m.Policy, t.Serial, t.Names(), t.Records())
+		m.logWarnings()
 		m.notify()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/coredns/caddy"
@@ -28,6 +29,15 @@ func setup(c *caddy.Controller) error {
 		return plugin.Error(name, err)
 	}
 	m.loadedAt = time.Now()
+	// Every server block that loads this policy adds its zones, for the warnings about names that
+	// no zone covers.
+	key := zoneSetKey(m.Policy)
+	m.policyZones, _ = c.Get(key).(*zoneSet)
+	if m.policyZones == nil {
+		m.policyZones = &zoneSet{}
+		c.Set(key, m.policyZones)
+	}
+	m.policyZones.add(m.Zones)
 	stop := make(chan struct{})
 	c.OnStartup(func() error {
 		config := dnsserver.GetConfig(c)
@@ -40,6 +50,7 @@ func setup(c *caddy.Controller) error {
 		if x, ok := config.Handler("transfer").(*transfer.Transfer); ok {
 			m.xfer = x
 		}
+		m.logWarnings()
 		m.notify()
 		if m.Reload > 0 {
 			go m.watch(stop)
@@ -114,6 +125,27 @@ func (m *MailAuth) probe() {
 		beside[z] = reply != nil && reply.Rcode == dns.RcodeSuccess && reply.Authoritative && len(soaOf(reply.Answer)) > 0
 	}
 	m.beside.Store(&beside)
+}
+
+// zoneSetKey names, in the CoreDNS instance's storage, the zones of every block loading a policy.
+type zoneSetKey string
+
+// zoneSet is the zones of every server block that loads one policy file.
+type zoneSet struct {
+	mu    sync.Mutex
+	zones []string
+}
+
+func (s *zoneSet) add(zones []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.zones = append(s.zones, zones...)
+}
+
+func (s *zoneSet) list() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.zones...)
 }
 
 // probeWriter is the ResponseWriter of probe's internal queries, which have no client.

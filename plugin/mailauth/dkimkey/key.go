@@ -8,6 +8,7 @@
 package dkimkey
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -28,8 +29,13 @@ const (
 	Ed25519 = "ed25519"
 )
 
-// MinRSABits is the smallest RSA key accepted (RFC 8301 section 3.2).
-const MinRSABits = 1024
+// RSA key sizes from RFC 8301 section 3.2: verifiers must accept keys from MinRSABits to
+// MaxRSABits and may refuse others; signers should use at least GoodRSABits.
+const (
+	MinRSABits  = 1024
+	GoodRSABits = 2048
+	MaxRSABits  = 4096
+)
 
 // Key is the public half of a DKIM key, ready for a key record.
 type Key struct {
@@ -63,57 +69,115 @@ func (k Key) Check() error {
 	return nil
 }
 
+// Warnings returns what may make receivers fail a key that Check accepts, one sentence each.
+func (k Key) Warnings() []string {
+	switch {
+	case k.Algorithm != RSA:
+		return nil
+	case k.Bits >= MinRSABits && k.Bits < GoodRSABits:
+		return []string{fmt.Sprintf("RSA key is %d bits: RFC 8301 requires verifiers to accept it but %d is recommended", k.Bits, GoodRSABits)}
+	case k.Bits > MaxRSABits:
+		return []string{fmt.Sprintf("RSA key is %d bits: verifiers need not accept keys over %d bits (RFC 8301 section 3.2), use %d", k.Bits, MaxRSABits, GoodRSABits)}
+	}
+	return nil
+}
+
+// Equal reports whether k and o are the same public key, however each was encoded.
+func (k Key) Equal(o Key) bool {
+	if k.Algorithm != o.Algorithm {
+		return false
+	}
+	if k.Algorithm == RSA {
+		a, errA := x509.ParsePKIXPublicKey(k.Public)
+		b, errB := x509.ParsePKIXPublicKey(o.Public)
+		if errA == nil && errB == nil {
+			ra, okA := a.(*rsa.PublicKey)
+			rb, okB := b.(*rsa.PublicKey)
+			return okA && okB && ra.Equal(rb)
+		}
+	}
+	return bytes.Equal(k.Public, o.Public)
+}
+
+// Describe names the kind of key, as in "2048-bit RSA", for messages.
+func (k Key) Describe() string {
+	if k.Algorithm == RSA {
+		return fmt.Sprintf("%d-bit RSA", k.Bits)
+	}
+	return k.Algorithm
+}
+
+// Kinds describes two keys that are not Equal, for a message saying so: "2048-bit RSA and
+// ed25519", or "both 2048-bit RSA".
+func Kinds(a, b Key) string {
+	if da, db := a.Describe(), b.Describe(); da != db {
+		return da + " and " + db
+	}
+	return "both " + a.Describe()
+}
+
 // Errors shared by Parse and FromP; kept as values so both say the same thing.
 var (
-	errNoKey  = errors.New(`no PEM key found (expected a "PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY" or "RSA PUBLIC KEY" block)`)
+	errNoKey  = errors.New(`no key found (expected a PEM "PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY" or "RSA PUBLIC KEY" block, a key record with p=, or a base64 key)`)
 	errEC     = errors.New("EC keys cannot be used: DKIM has no ECDSA, use an RSA or Ed25519 key")
 	errDSA    = errors.New("DSA keys cannot be used: DKIM signs with RSA or Ed25519 only")
 	errX25519 = errors.New("X25519 is a key-agreement key and cannot sign: use an Ed25519 key")
 	errCrypt  = errors.New("private key is encrypted; the key must be unencrypted (decrypt it with: openssl pkey -in key.pem -out plain.pem)")
 )
 
-// Parse reads a key from file contents.
+// Parse reads a key from file contents in any of the formats ParseFile reads.
 //
-// It accepts the PEM blocks "RSA PRIVATE KEY" (PKCS#1), "PRIVATE KEY"
+// In PEM it accepts the blocks "RSA PRIVATE KEY" (PKCS#1), "PRIVATE KEY"
 // (PKCS#8), "PUBLIC KEY" (SPKI) and "RSA PUBLIC KEY" (PKCS#1), and uses the
 // first one found. Text around the blocks and blocks that hold no key, such
 // as "EC PARAMETERS" written by openssl ecparam, are skipped. Parse does not
 // enforce MinRSABits; call Check for that.
 func Parse(data []byte) (Key, error) {
+	f, err := ParseFile(data)
+	return f.Key, err
+}
+
+// parsePEM reads the first PEM block holding a key, and returns the text after it.
+func parsePEM(data []byte) (Key, []byte, error) {
 	rest := data
 	for {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return Key{}, errNoKey
+			return Key{}, nil, errNoKey
 		}
 		if strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
-			return Key{}, errCrypt
+			return Key{}, nil, errCrypt
 		}
+		var k Key
+		var err error
 		switch block.Type {
 		case "RSA PRIVATE KEY", "PRIVATE KEY":
-			return parsePrivate(block)
+			k, err = parsePrivate(block)
 		case "PUBLIC KEY":
-			pub, err := x509.ParsePKIXPublicKey(block.Bytes)
-			if err != nil {
-				return Key{}, fmt.Errorf("bad PUBLIC KEY block: %w", err)
+			pub, perr := x509.ParsePKIXPublicKey(block.Bytes)
+			if perr != nil {
+				return Key{}, nil, fmt.Errorf("bad PUBLIC KEY block: %w", perr)
 			}
-			return fromPublic(pub)
+			k, err = fromPublic(pub)
 		case "RSA PUBLIC KEY":
-			pub, err := x509.ParsePKCS1PublicKey(block.Bytes)
-			if err != nil {
-				return Key{}, fmt.Errorf("bad RSA PUBLIC KEY block: %w", err)
+			pub, perr := x509.ParsePKCS1PublicKey(block.Bytes)
+			if perr != nil {
+				return Key{}, nil, fmt.Errorf("bad RSA PUBLIC KEY block: %w", perr)
 			}
-			return fromPublic(pub)
+			k, err = fromPublic(pub)
 		case "ENCRYPTED PRIVATE KEY":
-			return Key{}, errCrypt
+			err = errCrypt
 		case "EC PRIVATE KEY":
-			return Key{}, errEC
+			err = errEC
 		case "DSA PRIVATE KEY":
-			return Key{}, errDSA
+			err = errDSA
 		case "OPENSSH PRIVATE KEY":
-			return Key{}, errors.New(`keys in OpenSSH format are not supported: convert to a PEM "PRIVATE KEY" block`)
+			err = errors.New(`keys in OpenSSH format are not supported: convert to a PEM "PRIVATE KEY" block`)
+		default:
+			continue
 		}
+		return k, rest, err
 	}
 }
 
@@ -155,7 +219,13 @@ func parsePrivate(block *pem.Block) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("bad %s block: %w", block.Type, err)
 	}
+	return parsedPrivate(priv)
+}
+
+// parsedPrivate builds a Key from a decoded private key.
+func parsedPrivate(priv any) (Key, error) {
 	var k Key
+	var err error
 	switch priv := priv.(type) {
 	case *rsa.PrivateKey:
 		k, err = fromPublic(&priv.PublicKey)

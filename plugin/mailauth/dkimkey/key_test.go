@@ -14,11 +14,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -150,10 +152,10 @@ func TestParseRejectsFilesWithoutAUsableKey(t *testing.T) {
 		data    []byte
 		wantErr string
 	}{
-		{"an empty file has no key", nil, "no PEM key found"},
-		{"garbage has no key", []byte("not a key at all\n\x00\x01"), "no PEM key found"},
-		{"a file with only EC PARAMETERS has no key", pemOf("EC PARAMETERS", []byte{0x06, 0x01, 0x00}), "no PEM key found"},
-		{"a certificate alone has no key", pemOf("CERTIFICATE", []byte{0x30, 0x00}), "no PEM key found"},
+		{"an empty file has no key", nil, "no key found"},
+		{"garbage has no key", []byte("not a key at all\n\x00\x01"), "no key found"},
+		{"a file with only EC PARAMETERS has no key", pemOf("EC PARAMETERS", []byte{0x06, 0x01, 0x00}), "no key found"},
+		{"a certificate alone has no key", pemOf("CERTIFICATE", []byte{0x30, 0x00}), "no key found"},
 		{"a legacy encrypted PEM key must be decrypted first", legacyEncrypted, "must be unencrypted"},
 		{"an encrypted PKCS#8 key must be decrypted first", pemOf("ENCRYPTED PRIVATE KEY", []byte{0x30, 0x00}), "must be unencrypted"},
 		{"an EC private key is refused because DKIM has no ECDSA", pemOf("EC PRIVATE KEY", must(x509.MarshalECPrivateKey(f.ec))), "DKIM has no ECDSA"},
@@ -263,4 +265,47 @@ func TestReadFile(t *testing.T) {
 			t.Errorf("error %q names the path, which the caller adds", err)
 		}
 	})
+}
+
+func TestWarningsNameKeysSomeReceiversRefuse(t *testing.T) {
+	tests := []struct {
+		name string
+		key  Key
+		want []string
+	}{
+		{"a 1024-bit RSA key is legal but weak", Key{Algorithm: RSA, Bits: 1024}, []string{"RSA key is 1024 bits: RFC 8301 requires verifiers to accept it but 2048 is recommended"}},
+		{"a 1536-bit RSA key is still under the recommended size", Key{Algorithm: RSA, Bits: 1536}, []string{"RSA key is 1536 bits: RFC 8301 requires verifiers to accept it but 2048 is recommended"}},
+		{"a 2048-bit RSA key is fine", Key{Algorithm: RSA, Bits: 2048}, nil},
+		{"a 4096-bit RSA key is fine", Key{Algorithm: RSA, Bits: 4096}, nil},
+		{"an 8192-bit RSA key may be refused", Key{Algorithm: RSA, Bits: 8192}, []string{"RSA key is 8192 bits: verifiers need not accept keys over 4096 bits (RFC 8301 section 3.2), use 2048"}},
+		{"an Ed25519 key is fine", Key{Algorithm: Ed25519, Bits: 256}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.key.Warnings(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Warnings = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEqualComparesKeysNotEncodings(t *testing.T) {
+	f := testKeys(t)
+	spki := must(x509.MarshalPKIXPublicKey(&f.rsa1024.PublicKey))
+	fromPKCS1, err := FromP(base64.StdEncoding.EncodeToString(x509.MarshalPKCS1PublicKey(&f.rsa1024.PublicKey)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Key{Algorithm: RSA, Bits: 1024, Public: spki}
+	if !a.Equal(fromPKCS1) {
+		t.Error("an RSA key given as PKCS#1 differs from the same key as SPKI")
+	}
+	other := Key{Algorithm: RSA, Bits: 512, Public: must(x509.MarshalPKIXPublicKey(&f.rsa512.PublicKey))}
+	if a.Equal(other) {
+		t.Error("two RSA keys are equal")
+	}
+	ed := Key{Algorithm: Ed25519, Public: f.ed.Public().(ed25519.PublicKey)}
+	if a.Equal(ed) || !ed.Equal(ed) {
+		t.Error("Ed25519 comparison is wrong")
+	}
 }

@@ -1,11 +1,8 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +10,6 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/miekg/dns"
 
-	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dmarc"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/spf"
 )
@@ -377,114 +373,6 @@ func (c *checker) overlaps(nets []Network, index []int) {
 			}
 		}
 	}
-}
-
-func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bool) {
-	name := strings.ToLower(raw)
-	if _, err := canonicalName(name); err != nil || strings.HasSuffix(name, ".") {
-		c.errorf(path, "dkim selector %q is not a valid DNS label sequence", raw)
-		return Selector{}, false
-	}
-	if d == nil {
-		c.errorf(path, "dkim selector %q needs key, p or revoked: true", raw)
-		return Selector{}, false
-	}
-	sources := 0
-	for _, set := range []bool{d.Key != "", d.P != nil, d.Revoked} {
-		if set {
-			sources++
-		}
-	}
-	if sources != 1 {
-		c.errorf(path, "dkim selector %q needs exactly one of key, p or revoked: true", raw)
-		return Selector{}, false
-	}
-	sel := Selector{Name: name}
-	var key dkimkey.Key
-	var err error
-	switch {
-	case d.Revoked:
-		sel.Record = "v=DKIM1; p="
-		return sel, true
-	case d.Key != "":
-		file := d.Key
-		if !filepath.IsAbs(file) {
-			file = filepath.Join(c.dir, file)
-		}
-		c.files = append(c.files, file)
-		var content []byte
-		if content, err = os.ReadFile(file); err == nil {
-			c.digest.add(file, content)
-			key, err = dkimkey.Parse(content)
-		} else {
-			err = errors.New("cannot read: " + unwrapPathError(err))
-		}
-		if err != nil {
-			c.errorf(append(path, "key"), "dkim selector %q: key file %s: %s", raw, d.Key, err)
-			return Selector{}, false
-		}
-		if err = key.Check(); err != nil {
-			c.errorf(append(path, "key"), "dkim selector %q: key file %s: %s", raw, d.Key, err)
-			return Selector{}, false
-		}
-	default:
-		key, err = dkimkey.FromP(*d.P, strings.ToLower(d.K))
-		if err == nil {
-			err = key.Check()
-		}
-		if err != nil {
-			c.errorf(append(path, "p"), "dkim selector %q: %s", raw, err)
-			return Selector{}, false
-		}
-	}
-	if d.K != "" && !strings.EqualFold(d.K, key.Algorithm) {
-		c.errorf(append(path, "k"), "dkim selector %q: k is %s but the key is %s", raw, d.K, key.Algorithm)
-		return Selector{}, false
-	}
-	rec, ok := c.keyRecord(raw, key, d, path)
-	if !ok {
-		return Selector{}, false
-	}
-	sel.Record, sel.Key = rec, &key
-	return sel, true
-}
-
-// keyRecord renders the DKIM key record (RFC 6376 3.6.1), tags in the order verifiers' docs show them.
-func (c *checker) keyRecord(sel string, key dkimkey.Key, d *selectorDoc, path []any) (string, bool) {
-	ok := true
-	check := func(tag string, vals []string, allowed ...string) {
-		for i, v := range vals {
-			if !contains(allowed, strings.ToLower(v)) {
-				c.errorf(append(path, tag, i), "dkim selector %q: %s=%q is not one of %s", sel, tag, v, strings.Join(allowed, ", "))
-				ok = false
-			}
-		}
-	}
-	check("h", d.H, "sha1", "sha256")
-	check("s", d.S, "email", "*")
-	check("t", d.T, "y", "s")
-	for _, r := range d.N {
-		if r < 0x21 || r > 0x7e || r == ';' {
-			c.errorf(append(path, "n"), "dkim selector %q: n= may hold printable ASCII without ';' or spaces only", sel)
-			ok = false
-			break
-		}
-	}
-	tags := []string{"v=DKIM1", "k=" + key.Algorithm}
-	if len(d.H) > 0 {
-		tags = append(tags, "h="+strings.ToLower(strings.Join(d.H, ":")))
-	}
-	if len(d.S) > 0 {
-		tags = append(tags, "s="+strings.ToLower(strings.Join(d.S, ":")))
-	}
-	if len(d.T) > 0 {
-		tags = append(tags, "t="+strings.ToLower(strings.Join(d.T, ":")))
-	}
-	if d.N != "" {
-		tags = append(tags, "n="+d.N)
-	}
-	tags = append(tags, "p="+key.P())
-	return strings.Join(tags, "; "), ok
 }
 
 func contains(list []string, s string) bool {

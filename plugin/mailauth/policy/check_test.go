@@ -293,7 +293,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "a key file that holds no key",
 			body: "domains:\n  example.org:\n    dkim:\n      s1:\n        key: junk.pem\n",
-			want: []string{`5:14: dkim selector "s1": key file junk.pem: no PEM key found (expected a "PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY" or "RSA PUBLIC KEY" block)`},
+			want: []string{`5:14: dkim selector "s1": key file junk.pem: no key found (expected a PEM "PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY" or "RSA PUBLIC KEY" block, a key record with p=, or a base64 key)`},
 		},
 		{
 			name: "a p= copied with its zone-file quotes",
@@ -313,7 +313,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "a selector with none of key, p and revoked",
 			body: "domains:\n  example.org:\n    dkim:\n      s1: {t: [y]}\n",
-			want: []string{`4:7: dkim selector "s1" needs exactly one of key, p or revoked: true`},
+			want: []string{`4:7: dkim selector "s1" needs key, p or revoked: true`},
 		},
 		{
 			name: "a selector with nothing after it",
@@ -323,12 +323,12 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "a selector with both a key and revoked",
 			body: "domains:\n  example.org:\n    dkim:\n      s1:\n        key: ed.pem\n        revoked: true\n",
-			want: []string{`4:7: dkim selector "s1" needs exactly one of key, p or revoked: true`},
+			want: []string{`4:7: dkim selector "s1": revoked: true publishes an empty p=, so it takes no key or p`},
 		},
 		{
-			name: "a selector with both p and a key",
-			body: "domains:\n  example.org:\n    dkim:\n      s1: {key: ed.pem, p: " + edP + "}\n",
-			want: []string{`4:7: dkim selector "s1" needs exactly one of key, p or revoked: true`},
+			name: "a selector whose key file and p are different keys",
+			body: "domains:\n  example.org:\n    dkim:\n      s1: {key: rsa.pem, p: " + edP + "}\n",
+			want: []string{`4:29: dkim selector "s1": key file rsa.pem and p are different keys (1024-bit RSA and ed25519)`},
 		},
 		{
 			name: "a selector name that is no DNS label",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -43,9 +44,10 @@ func (es Errors) Error() string {
 // locator turns a path inside the YAML document into a file position, so that checks made after
 // decoding can still point at the line and column the user has to change.
 type locator struct {
-	file string
-	ast  *ast.File
-	errs Errors
+	file  string
+	ast   *ast.File
+	errs  Errors
+	warns Errors
 }
 
 // at returns the position of the node reached by following keys (strings) and list indexes (ints)
@@ -166,6 +168,21 @@ func position(key, value ast.Node) (int, int) {
 func (l *locator) errorf(path []any, format string, args ...any) {
 	line, col := l.at(path...)
 	l.errs = append(l.errs, &Error{File: l.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// warnf records, at the node found by path, a problem that does not stop the policy from loading:
+// something receivers accept but that is likely a mistake or soon a failure.
+func (l *locator) warnf(path []any, format string, args ...any) {
+	line, col := l.at(path...)
+	l.warns = append(l.warns, &Error{File: l.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// sortByPosition puts es in file order; problems at one place keep the order they were found in.
+func sortByPosition(es Errors) {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 }
 
 // decodeError translates the YAML parser's and decoder's errors into Errors with their position and

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -57,13 +56,13 @@ func Parse(name string, data []byte, dir string) (*Policy, error) {
 		}
 	}
 	p := c.policy(&doc)
+	c.across(p, &doc)
 	if len(c.errs) > 0 {
-		sort.SliceStable(c.errs, func(i, j int) bool {
-			a, b := c.errs[i], c.errs[j]
-			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-		})
+		sortByPosition(c.errs)
 		return nil, c.errs
 	}
+	sortByPosition(c.warns)
+	p.Warnings = c.warns
 	p.Path = name
 	p.Digest = c.digest.sum()
 	p.Files = append([]string{name}, c.files...)

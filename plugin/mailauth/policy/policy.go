@@ -25,6 +25,24 @@ type Policy struct {
 	Hosts    []Host    // sorted by name
 	Networks []Network // in file order
 	Warnings Errors    // problems that do not stop the policy from loading, in file order
+
+	// ReportAuthorizations are the records that let another domain's DMARC reports come to a
+	// domain this policy serves (RFC 7489 7.1), sorted by owner name.
+	ReportAuthorizations []ReportAuthorization
+
+	where []place // where each domain, host and network is written, for OutsideZones
+}
+
+// ReportAuthorization is the TXT record "v=DMARC1" at DOMAIN._report._dmarc.DEST, by which DEST
+// agrees to receive the DMARC reports of Domain.
+type ReportAuthorization struct {
+	Domain, Dest string
+	TTL          uint32
+}
+
+// Owner returns the name the authorization record is published at.
+func (a ReportAuthorization) Owner() string {
+	return a.Domain + "_report._dmarc." + a.Dest
 }
 
 // SOA holds the settings of the SOA record of a zone mailauth serves alone. MName or RName

@@ -27,6 +27,12 @@ func Domain(d policy.Domain) []dns.RR {
 	return rrs
 }
 
+// ReportAuthorization returns the TXT record "v=DMARC1" by which a.Dest agrees to receive the
+// DMARC reports of a.Domain (RFC 7489 7.1).
+func ReportAuthorization(a policy.ReportAuthorization) dns.RR {
+	return TXT(a.Owner(), a.TTL, "v=DMARC1")
+}
+
 // Host returns a host's A and AAAA records and, for each address, the PTR that points back to it,
 // so that forward-confirmed reverse DNS (RFC 8601 2.7.3 "iprev") passes.
 func Host(h policy.Host, ttl uint32) []dns.RR {
@@ -87,6 +93,9 @@ func NS(zone string, names []string, s policy.SOA, ttl uint32) []dns.RR {
 func complete(name, zone string) string {
 	if dns.IsFqdn(name) {
 		return name
+	}
+	if zone == "." {
+		return name + "."
 	}
 	return name + "." + zone
 }

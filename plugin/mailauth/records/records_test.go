@@ -153,6 +153,7 @@ func TestComplete(t *testing.T) {
 		name, in, zone, want string
 	}{
 		{"a one-label name gets the zone appended", "hostmaster", "example.org.", "hostmaster.example.org."},
+		{"at the root the name alone is fully qualified", "hostmaster", ".", "hostmaster."},
 		{"a relative name of several labels gets the zone appended", "ns1.dns", "example.org.", "ns1.dns.example.org."},
 		{"a fully qualified name is kept", "ns1.example.net.", "example.org.", "ns1.example.net."},
 		{"an escaped dot stays part of its label", `john\.doe`, "example.org.", `john\.doe.example.org.`},
@@ -164,4 +165,10 @@ func TestComplete(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReportAuthorizationLetsDestReceiveTheDomainsReports(t *testing.T) {
+	a := policy.ReportAuthorization{Domain: "example.org.", Dest: "example.net.", TTL: 600}
+	assertRRs(t, []dns.RR{ReportAuthorization(a)},
+		"example.org._report._dmarc.example.net.\t600\tIN\tTXT\t\"v=DMARC1\"")
 }

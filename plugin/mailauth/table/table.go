@@ -52,6 +52,9 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 			t.add(rr, false)
 		}
 	}
+	for _, a := range p.ReportAuthorizations {
+		t.add(records.ReportAuthorization(a), false)
+	}
 	for _, h := range p.Hosts {
 		for _, rr := range records.Host(h, p.TTL) {
 			t.add(rr, false)

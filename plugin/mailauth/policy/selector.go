@@ -1,0 +1,212 @@
+package policy
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
+)
+
+// selector checks one DKIM selector and renders its key record. The key comes from a key file,
+// from p, or from both, which must then be the same key: a key file holding a private key next
+// to the p= a provider published catches a signer and a record that have drifted apart.
+func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bool) {
+	name := strings.ToLower(raw)
+	if _, err := canonicalName(name); err != nil || strings.HasSuffix(name, ".") {
+		c.errorf(path, "dkim selector %q is not a valid DNS label sequence", raw)
+		return Selector{}, false
+	}
+	switch {
+	case d == nil || !d.Revoked && d.Key == "" && d.P == nil:
+		c.errorf(path, "dkim selector %q needs key, p or revoked: true", raw)
+		return Selector{}, false
+	case d.Revoked && (d.Key != "" || d.P != nil):
+		c.errorf(path, "dkim selector %q: revoked: true publishes an empty p=, so it takes no key or p", raw)
+		return Selector{}, false
+	case d.Revoked:
+		return Selector{Name: name, Record: "v=DKIM1; p="}, true
+	}
+	var key dkimkey.Key
+	var fileTags *dkimkey.Tags
+	if d.Key != "" {
+		f, ok := c.keyFile(raw, d.Key, path)
+		if !ok {
+			return Selector{}, false
+		}
+		key, fileTags = f.Key, f.Record
+	}
+	if d.P != nil {
+		pk, err := dkimkey.FromP(*d.P, strings.ToLower(d.K))
+		if err == nil {
+			err = pk.Check()
+		}
+		if err != nil {
+			c.errorf(append(path, "p"), "dkim selector %q: %s", raw, err)
+			return Selector{}, false
+		}
+		if d.Key != "" && !key.Equal(pk) {
+			c.errorf(append(path, "p"), "dkim selector %q: key file %s and p are different keys (%s)", raw, d.Key, dkimkey.Kinds(key, pk))
+			return Selector{}, false
+		}
+		if d.Key == "" {
+			key = pk
+			for _, w := range key.Warnings() {
+				c.warnf(append(path, "p"), "dkim selector %q: %s", raw, w)
+			}
+		}
+	}
+	if d.K != "" && !strings.EqualFold(d.K, key.Algorithm) {
+		c.errorf(append(path, "k"), "dkim selector %q: k is %s but the key is %s", raw, d.K, key.Algorithm)
+		return Selector{}, false
+	}
+	d, from := withFileTags(d, fileTags)
+	rec, ok := c.keyRecord(raw, key, d, from, path)
+	if !ok {
+		return Selector{}, false
+	}
+	return Selector{Name: name, Record: rec, Key: &key}, true
+}
+
+// keyFile reads and checks the key file of selector raw, named as the policy writes it.
+func (c *checker) keyFile(raw, name string, path []any) (dkimkey.File, bool) {
+	at := append(path[:len(path):len(path)], "key")
+	file := name
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(c.dir, file)
+	}
+	c.files = append(c.files, file)
+	content, mode, err := readWithMode(file)
+	var f dkimkey.File
+	if err == nil {
+		c.digest.add(file, content)
+		f, err = dkimkey.ParseFile(content)
+	}
+	if err == nil {
+		err = f.Key.Check()
+	}
+	if err != nil {
+		c.errorf(at, "dkim selector %q: key file %s: %s", raw, name, err)
+		return dkimkey.File{}, false
+	}
+	for _, w := range f.Key.Warnings() {
+		c.warnf(at, "dkim selector %q: key file %s: %s", raw, name, w)
+	}
+	// CoreDNS needs only the public half; anyone else who can read the private one can sign as the domain.
+	if f.Key.Private && mode.Perm()&0o044 != 0 {
+		c.warnf(at, "dkim selector %q: key file %s is readable by group or others (mode %04o): chmod 600 it", raw, name, mode.Perm())
+	}
+	return f, true
+}
+
+// readWithMode reads a file and returns the mode it had when opened.
+func readWithMode(file string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
+	}
+	content, err := io.ReadAll(f)
+	if err != nil {
+		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
+	}
+	return content, fi.Mode(), nil
+}
+
+// fileTags names the tags of a selector that came from the record in its key file rather than
+// from the policy, so that problems with them point at the key file.
+type fileTags struct {
+	file string
+	tags map[string]bool
+}
+
+// withFileTags returns d with the tags that the record in its key file sets and the policy does
+// not: a key made with opendkim-genkey -t is in testing mode, and stays so when imported.
+func withFileTags(d *selectorDoc, t *dkimkey.Tags) (*selectorDoc, *fileTags) {
+	if t == nil {
+		return d, nil
+	}
+	e := *d
+	from := &fileTags{file: d.Key, tags: map[string]bool{}}
+	take := func(tag string, dst *[]string, src []string) {
+		if len(*dst) == 0 && len(src) > 0 {
+			*dst = src
+			from.tags[tag] = true
+		}
+	}
+	take("h", &e.H, t.H)
+	take("s", &e.S, t.S)
+	take("t", &e.T, t.T)
+	if e.N == "" && t.N != "" {
+		e.N = t.N
+		from.tags["n"] = true
+	}
+	return &e, from
+}
+
+// keyRecord renders the DKIM key record (RFC 6376 3.6.1), tags in the order verifiers' docs show them.
+func (c *checker) keyRecord(sel string, key dkimkey.Key, d *selectorDoc, from *fileTags, path []any) (string, bool) {
+	ok := true
+	// where says where a tag's value was written: in the policy, or in the record of the key file.
+	where := func(tag string, i ...any) ([]any, string) {
+		if from != nil && from.tags[tag] {
+			return append(path[:len(path):len(path)], "key"), "key file " + from.file + ": "
+		}
+		return append(append(path[:len(path):len(path)], tag), i...), ""
+	}
+	check := func(tag string, vals []string, allowed ...string) {
+		for i, v := range vals {
+			if !contains(allowed, strings.ToLower(v)) {
+				at, from := where(tag, i)
+				c.errorf(at, "dkim selector %q: %s%s=%q is not one of %s", sel, from, tag, v, strings.Join(allowed, ", "))
+				ok = false
+			}
+		}
+	}
+	check("h", d.H, "sha1", "sha256")
+	check("s", d.S, "email", "*")
+	check("t", d.T, "y", "s")
+	for _, r := range d.N {
+		if r < 0x21 || r > 0x7e || r == ';' {
+			at, from := where("n")
+			c.errorf(at, "dkim selector %q: %sn= may hold printable ASCII without ';' or spaces only", sel, from)
+			ok = false
+			break
+		}
+	}
+	if ok && len(d.H) > 0 && !contains(lower(d.H), "sha256") {
+		at, from := where("h")
+		c.warnf(at, "dkim selector %q: %sh=%s alone: RFC 8301 forbids sha1 for signing and verifying, so no signature made with this key verifies; add sha256 or remove h",
+			sel, from, strings.ToLower(strings.Join(d.H, ":")))
+	}
+	tags := []string{"v=DKIM1", "k=" + key.Algorithm}
+	if len(d.H) > 0 {
+		tags = append(tags, "h="+strings.ToLower(strings.Join(d.H, ":")))
+	}
+	if len(d.S) > 0 {
+		tags = append(tags, "s="+strings.ToLower(strings.Join(d.S, ":")))
+	}
+	if len(d.T) > 0 {
+		tags = append(tags, "t="+strings.ToLower(strings.Join(d.T, ":")))
+	}
+	if d.N != "" {
+		tags = append(tags, "n="+d.N)
+	}
+	tags = append(tags, "p="+key.P())
+	return strings.Join(tags, "; "), ok
+}
+
+func lower(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
