@@ -21,7 +21,9 @@ func TestSIGUSR1ReloadsThePolicyAndABadOneKeepsTheOld(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	policy := filepath.Join(dir, "mail.yaml")
-	spf := func(ip string) string { return fmt.Sprintf("domains:\n  example.org:\n    spf: [\"ip4:%s\", \"-all\"]\n", ip) }
+	spf := func(ip string) string {
+		return fmt.Sprintf("domains:\n  example.org:\n    spf: [\"ip4:%s\", \"-all\"]\n", ip)
+	}
 	writeText(t, policy, spf("192.0.2.1"))
 	port := freePort(t)
 	corefile := filepath.Join(dir, "Corefile")
