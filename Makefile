@@ -2,22 +2,33 @@
 GO      ?= go
 PORT    ?= 1053
 BINARY  := coredns
+CHECKER := mailauth-check
+# git does not keep file modes: the example private keys are made private again before use.
+EXAMPLE_KEYS := $(wildcard zones/keys/*/*.pem)
 
 # Programs the tests run, and the Debian packages that provide them.
 TOOLS            := named named-checkzone dig
 DEBIAN_PACKAGES  := bind9 bind9-utils bind9-dnsutils
 
-.PHONY: all build run test deps fmt-check vet unit clean
+.PHONY: all build run check test deps fmt-check vet unit clean keys
 
 all: build
 
 build:
 	$(GO) build -o $(BINARY) .
+	$(GO) build -o $(CHECKER) ./cmd/mailauth-check
 
-run: build
+run: build keys
 	./$(BINARY) -conf Corefile.example -dns.port $(PORT)
 
-test: deps fmt-check vet unit
+# check runs the policy checker over the example policy, as `named-checkzone` runs over a zone.
+check: build keys
+	./$(CHECKER) zones/mail.yaml
+
+keys:
+	@chmod 600 $(EXAMPLE_KEYS)
+
+test: deps keys fmt-check vet unit
 
 # deps installs the programs the tests use (a real BIND among them) when they are missing.
 deps:
@@ -40,4 +51,4 @@ unit:
 	$(GO) test -race -count=1 ./...
 
 clean:
-	rm -f $(BINARY)
+	rm -f $(BINARY) $(CHECKER)

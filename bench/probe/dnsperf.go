@@ -16,7 +16,7 @@ import (
 type run struct {
 	sent, completed, lost int
 	qps, meanMs           float64
-	failed                int // answers other than NOERROR and NXDOMAIN
+	failed                int       // answers other than NOERROR and NXDOMAIN
 	lat                   []float64 // per answer, in ms, in completion order
 	intervals             []interval
 }

@@ -1,8 +1,8 @@
 // Command probe is the stopwatch and the referee of bench/run.sh:
 //
 //	probe wait -addr A -name N -type T [-since NS] [-serial-above S] [-timeout D]
-//	    polls A every 5ms until N answers NOERROR with records (and, with -serial-above, until
-//	    the SOA of N has a larger serial); prints the milliseconds since -since (Unix ns).
+//	    polls A every 5ms until N answers NOERROR with records (with -any, NOERROR will do; with
+//	    -serial-above, an SOA with a larger serial); prints the milliseconds since -since (Unix ns).
 //	probe compare -a A -b B -queries FILE [-n COUNT]
 //	    sends the first COUNT queries of a dnsperf query file to both servers and counts the
 //	    replies whose rcode or answer section differ (authority and additional may differ:
@@ -62,6 +62,7 @@ func wait(args []string) error {
 	since := fs.Int64("since", 0, "Unix nanoseconds to measure from (default: now)")
 	above := fs.Uint("serial-above", 0, "wait for an SOA serial larger than this")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after")
+	anyReply := fs.Bool("any", false, "any reply will do (whoami answers in the additional section)")
 	fs.Parse(args)
 	start := time.Now()
 	if *since != 0 {
@@ -72,7 +73,7 @@ func wait(args []string) error {
 	q.SetQuestion(dns.Fqdn(*name), dns.StringToType[*qtype])
 	for deadline := time.Now().Add(*timeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		r, _, err := c.Exchange(q, *addr)
-		if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 {
+		if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 && !*anyReply {
 			continue
 		}
 		if soa, ok := r.Answer[0].(*dns.SOA); *above > 0 && (!ok || soa.Serial <= uint32(*above)) {

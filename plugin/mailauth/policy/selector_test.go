@@ -18,8 +18,8 @@ func dkimFiles(t *testing.T, dir string) {
 		"opendkim.txt":     "../dkimkey/testdata/opendkim/rsa2048.txt",
 		"other.txt":        "../dkimkey/testdata/opendkim/rsa1024.txt",
 		"testmode.txt":     "../dkimkey/testdata/opendkim/testmode.txt",
-		"rspamd.stdout":       "../dkimkey/testdata/rspamd/rsa2048.stdout",
-		"rspamd-ed.stdout":    "../dkimkey/testdata/rspamd/ed25519.stdout",
+		"rspamd.stdout":    "../dkimkey/testdata/rspamd/rsa2048.stdout",
+		"rspamd-ed.stdout": "../dkimkey/testdata/rspamd/ed25519.stdout",
 		"key.b64":          "../dkimkey/testdata/base64/rsa2048.b64",
 		"big.pub":          "testdata/rsa4608.pub",
 	}

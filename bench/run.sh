@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# bench/run.sh is `make bench`: mailauth against CoreDNS's own file plugin on the same records and
+# against whoami (the framework's ceiling), on loopback with dnsperf, then start-up and a reload
+# under load. Every figure lands in $OUT (default bench/out); the table is printed at the end.
+#
+#   N=10000 DURATION=10 ROUNDS=3 BIG=100000 bench/run.sh     # the default, about 25 minutes
+#   QUICK=1 bench/run.sh                                      # CI: N=2000, 2s runs, one round, no 100k
+#
+# Environment: N (domains), BIG (the large start-up and reload set, 0 to skip), DURATION (seconds
+# per dnsperf run), ROUNDS, TRANSPORTS ("udp udp-edns tcp"), PORT (first of three), PIN (1: server
+# on CPU 1 and dnsperf on CPU 0, so they do not take each other's core), CLIENTS and OUTSTANDING
+# (dnsperf -c and -q), SEED, OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${QUICK:-0}" = 1 ]; then
+	N=${N:-2000} DURATION=${DURATION:-2} ROUNDS=${ROUNDS:-1} BIG=${BIG:-0}
+fi
+N=${N:-10000}
+BIG=${BIG:-100000}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+TRANSPORTS=${TRANSPORTS:-udp udp-edns tcp}
+PORT=${PORT:-15350}
+PIN=${PIN:-1}
+CLIENTS=${CLIENTS:-2}
+OUTSTANDING=${OUTSTANDING:-100}
+SEED=${SEED:-1}
+OUT=${OUT:-bench/out}
+KINDS=(mailauth file whoami)
+
+log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# --- dnsperf --------------------------------------------------------------------------------------
+if ! command -v dnsperf >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		log "installing dnsperf"
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dnsperf >/dev/null
+	else
+		echo "bench: dnsperf is missing: run as root on Debian, or install the dnsperf package" >&2
+		exit 1
+	fi
+fi
+
+# --- build once -----------------------------------------------------------------------------------
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+log "building coredns, gen and probe into $OUT"
+go build -o "$OUT/coredns" .
+go build -o "$OUT/gen" ./bench/gen
+go build -o "$OUT/probe" ./bench/probe
+PROBE="$OUT/probe"
+
+# Server and load generator each get their own core, when asked and possible.
+SRV=() CLI=()
+if [ "$PIN" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	SRV=(taskset -c 1) CLI=(taskset -c 0)
+fi
+
+# --- servers: started here, always stopped on exit ------------------------------------------------
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start KIND DIR PORT: starts the server, waits for its first answer and sets STARTED_PID,
+# STARTUP_MS (launch to first answer) and STARTUP_RSS (kB, once answering).
+start() {
+	local kind=$1 dir=$2 port=$3 t0 name=d00001.bench.test. type=TXT extra=()
+	[ "$kind" = whoami ] && name=bench.test. type=A extra=(-any)
+	t0=$(date +%s%N)
+	(cd "$dir" && exec "${SRV[@]}" "$OUT/coredns" -conf "Corefile.$kind" -dns.port "$port") >"$OUT/server-$kind-$port.log" 2>&1 &
+	STARTED_PID=$!
+	PIDS+=("$STARTED_PID")
+	if ! STARTUP_MS=$("$PROBE" wait -addr "127.0.0.1:$port" -name "$name" -type "$type" -since "$t0" -timeout 10m "${extra[@]}"); then
+		tail -5 "$OUT/server-$kind-$port.log" >&2
+		return 1
+	fi
+	STARTUP_RSS=$(rss "$STARTED_PID")
+}
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# gen N: generates (once per generator version, size and seed) the data set of N domains.
+gen() {
+	local dir="$OUT/data-$1" stamp
+	stamp="$(cat bench/benchdata/*.go bench/gen/*.go | sha256sum | cut -c1-16)-$1-$SEED"
+	if [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+		log "generating $1 domains into $dir"
+		rm -rf "$dir"
+		"$OUT/gen" -n "$1" -seed "$SEED" -out "$dir" >&2
+		echo "$stamp" >"$dir/.stamp"
+	fi
+	echo "$dir"
+}
+
+perf() { # perf TRANSPORT PORT DURATION QUERYFILE [dnsperf options...]
+	local t=$1 port=$2 dur=$3 q=$4 opts=()
+	shift 4
+	case $t in
+	udp) ;;
+	udp-edns) opts=(-e) ;;
+	tcp) opts=(-m tcp) ;;
+	*) echo "unknown transport $t" >&2 && return 1 ;;
+	esac
+	"${CLI[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$dur" -c "$CLIENTS" -q "$OUTSTANDING" -v "${opts[@]}" "$@"
+}
+
+DATA=$(gen "$N")
+if [ "$BIG" -gt 0 ]; then BIGDATA=$(gen "$BIG"); fi
+
+# --- the same answers, or the comparison means nothing ---------------------------------------------
+declare -A PORTS=([mailauth]=$PORT [file]=$((PORT + 1)) [whoami]=$((PORT + 2)))
+declare -A PID
+STARTUP="$OUT/startup.txt"
+: >"$STARTUP"
+for k in "${KINDS[@]}"; do
+	start "$k" "$DATA" "${PORTS[$k]}"
+	PID[$k]=$STARTED_PID
+	printf '%-8s N=%-6s first answer after %6d ms, RSS %7.1f MB\n' "$k" "$N" "$STARTUP_MS" "$(echo "$STARTUP_RSS / 1024" | bc -l)" | tee -a "$STARTUP" >&2
+done
+"$PROBE" compare -a "127.0.0.1:${PORTS[mailauth]}" -b "127.0.0.1:${PORTS[file]}" -queries "$DATA/queries-mix.txt" -n 3000 >&2
+
+# --- throughput: kinds alternate, every round in a different order ----------------------------------
+RESULTS="$OUT/results.tsv"
+printf 'round\ttransport\tkind\tqps\tmean_ms\tp50_ms\tp99_ms\tlost\tfailed\trss_kb\tcpu_us_per_query\n' >"$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+	order=("${KINDS[@]:$(((round - 1) % 3))}" "${KINDS[@]:0:$(((round - 1) % 3))}")
+	for t in $TRANSPORTS; do
+		for k in "${order[@]}"; do
+			c0=$(cputicks "${PID[$k]}")
+			perf "$t" "${PORTS[$k]}" "$DURATION" "$DATA/queries-mix.txt" >"$OUT/dnsperf.out" 2>&1
+			c1=$(cputicks "${PID[$k]}")
+			line=$("$PROBE" dnsperf "$OUT/dnsperf.out")
+			done_q=$(awk '/Queries completed:/ {print $3}' "$OUT/dnsperf.out")
+			cpu=$(echo "($c1 - $c0) * 1000000 / $(getconf CLK_TCK) / $done_q" | bc -l)
+			printf '%s\t%s\t%s\t%s\t%s\t%.2f\n' "$round" "$t" "$k" "$line" "$(rss "${PID[$k]}")" "$cpu" >>"$RESULTS"
+			log "round $round $t $k: $(cut -f1 <<<"$line") qps"
+		done
+	done
+done
+for k in "${KINDS[@]}"; do stop "${PID[$k]}"; done
+
+# --- start-up at scale ------------------------------------------------------------------------------
+if [ "$BIG" -gt 0 ]; then
+	for k in mailauth file; do
+		start "$k" "$BIGDATA" "${PORTS[$k]}"
+		sleep 2
+		printf '%-8s N=%-6s first answer after %6d ms, RSS %7.1f MB (peak while loading %.1f MB)\n' "$k" "$BIG" \
+			"$STARTUP_MS" "$(echo "$(rss "$STARTED_PID") / 1024" | bc -l)" "$(echo "$(hwm "$STARTED_PID") / 1024" | bc -l)" | tee -a "$STARTUP" >&2
+		stop "$STARTED_PID"
+	done
+fi
+
+# --- a reload under load: the large set, or N in quick mode ------------------------------------------
+RN=$BIG RDATA=${BIGDATA:-}
+if [ "$BIG" -eq 0 ]; then RN=$N RDATA=$DATA; fi
+RDIR="$OUT/reload-$RN"
+rm -rf "$RDIR" && cp -r "$RDATA" "$RDIR"
+sed -i "s|^    root .*|    root $RDIR|" "$RDIR/Corefile.mailauth"
+start mailauth "$RDIR" "${PORTS[mailauth]}"
+RPID=$STARTED_PID
+serial=$(grep -o 'serial: [0-9]*' "$RDIR/mail.yaml" | head -1 | cut -d' ' -f2)
+log "reload: mailauth up with $RN domains after $STARTUP_MS ms; dnsperf over UDP, then an edit after ${DURATION}s"
+perf udp "${PORTS[mailauth]}" 3600 "$RDIR/queries-mix.txt" -S 1 >"$OUT/reload-dnsperf.out" 2>&1 &
+PERF=$!
+PIDS+=("$PERF")
+sleep "$DURATION"
+edit=$(date +%s.%N)
+# A new serial and one SPF term more: the change a provider makes many times a day.
+sed -i "s/serial: $serial/serial: $((serial + 1))/; 0,/spf: \[/s/spf: \[/spf: [\"ip4:192.0.2.1\", /" "$RDIR/mail.yaml"
+ms=$("$PROBE" wait -addr "127.0.0.1:${PORTS[mailauth]}" -name bench.test. -type SOA -serial-above "$serial" -since "$(date -d "@$edit" +%s%N)" -timeout 20m)
+swapped=$(echo "$edit + $ms / 1000" | bc -l)
+sleep "$DURATION"
+kill -INT "$PERF" 2>/dev/null || true
+wait "$PERF" || true
+{
+	echo "reload of $RN domains under load: new serial served $ms ms after the edit (the policy is checked every 5s)"
+	echo "RSS before/after: $(echo "$STARTUP_RSS / 1024" | bc) MB / $(echo "$(rss "$RPID") / 1024" | bc) MB, peak $(echo "$(hwm "$RPID") / 1024" | bc) MB"
+	"$PROBE" window -from "$edit" -to "$(echo "$swapped + 1" | bc -l)" "$OUT/reload-dnsperf.out"
+} >"$OUT/reload.txt"
+stop "$RPID"
+
+# --- the table --------------------------------------------------------------------------------------
+{
+	echo "coredns-mailauth bench: N=$N, ${DURATION}s x $ROUNDS rounds per server and transport, dnsperf -c $CLIENTS -q $OUTSTANDING$([ ${#SRV[@]} -gt 0 ] && echo ', server on CPU 1, dnsperf on CPU 0')"
+	echo "$(nproc) CPUs: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); $(go version | cut -d' ' -f3); $(dnsperf -h 2>&1 | awk '/^Version/ {print "dnsperf " $2}')"
+	echo
+	"$PROBE" report "$RESULTS"
+	echo
+	cat "$STARTUP"
+	echo
+	cat "$OUT/reload.txt"
+} | tee "$OUT/table.txt"
