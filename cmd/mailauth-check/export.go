@@ -24,7 +24,7 @@ func exportZones(t *table.Table, dir string, stdout io.Writer) (warnings []strin
 		}
 	}
 	for _, zone := range t.Zones() {
-		rrs, zerr := t.Zone(zone, true, maxTransferAddresses)
+		rrs, zerr := t.Zone(zone, true, table.MaxZoneAddresses)
 		if zerr != nil {
 			warnings = append(warnings, fmt.Sprintf("zone %s not exported: %v", zone, zerr))
 			continue

@@ -32,10 +32,6 @@ file:line:col: error|warning: message, then a summary. Exits 1 when the policy h
                to standard output, and then the messages go to standard error.
 `
 
-// maxTransferAddresses is the largest number of network addresses a zone may list: the same
-// bound as the plugin's zone transfers (plugin/mailauth/xfr.go), as an export is a transfer.
-const maxTransferAddresses = 1 << 16
-
 // maxUDP is the answer size over which the plugin warns that resolvers need TCP
 // (plugin/mailauth/load.go).
 const maxUDP = 1232
@@ -95,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if zones == nil {
 		zones = deriveZones(p)
 	}
-	t := table.Build(p, zones, serial(p))
+	t := table.Build(p, zones, p.Serial())
 	warnings := append(append(policy.Errors(nil), p.Warnings...), p.OutsideZones(zones)...)
 	for _, a := range t.LargeAnswers(maxUDP) {
 		warnings = append(warnings, &policy.Error{File: path, Msg: fmt.Sprintf(
@@ -141,17 +137,3 @@ func count(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// serial is the SOA serial the plugin gives a freshly started server: the policy's own, or the
-// newest modification time of the policy and key files.
-func serial(p *policy.Policy) uint32 {
-	if p.SOA.Serial != 0 {
-		return p.SOA.Serial
-	}
-	var newest int64
-	for _, f := range p.Files {
-		if fi, err := os.Stat(f); err == nil && fi.ModTime().Unix() > newest {
-			newest = fi.ModTime().Unix()
-		}
-	}
-	return uint32(newest)
-}

@@ -3,7 +3,6 @@ package mailauth
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -80,22 +79,14 @@ func warnings(t *table.Table, zones []string) []string {
 // errChanging says the files changed while they were read; the next check tries again.
 var errChanging = errors.New("the policy or a key file changed while it was read")
 
-// nextSerial is the SOA serial of a newly loaded policy: the one the policy pins, or else the
-// newest modification time of its files in Unix seconds, which stays put when CoreDNS restarts
-// over unchanged files. Should that not exceed the serial in service (two edits within a second,
-// a file restored with an old time), the serial in service plus one is used, so that secondaries
-// never miss a change.
+// nextSerial is the SOA serial of a newly loaded policy (see policy.Serial). Unless the policy
+// pins it, should it not exceed the serial in service (two edits within a second, a file restored
+// with an old time), the serial in service plus one is used, so that secondaries never miss a change.
 func nextSerial(old *table.Table, p *policy.Policy) uint32 {
+	s := p.Serial()
 	if p.SOA.Serial != 0 {
-		return p.SOA.Serial
+		return s
 	}
-	var newest int64
-	for _, f := range p.Files {
-		if fi, err := os.Stat(f); err == nil && fi.ModTime().Unix() > newest {
-			newest = fi.ModTime().Unix()
-		}
-	}
-	s := uint32(newest)
 	if old != nil && !serialAfter(s, old.Serial) {
 		s = old.Serial + 1
 	}

@@ -6,12 +6,9 @@ import (
 
 	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/miekg/dns"
-)
 
-// maxTransferAddresses bounds the network addresses one zone transfer may list: a /16 of IPv4
-// (65,536 PTRs, or as many address records in a forward zone). A zone with more cannot be sent
-// whole, and a partial zone would silently break its secondaries, so its transfer is refused.
-const maxTransferAddresses = 1 << 16
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/table"
+)
 
 // Transfer implements the transfer.Transferer interface: AXFR, and IXFR answered as AXFR (or with
 // the SOA alone when the secondary already has the current serial), of every record a query can
@@ -22,7 +19,7 @@ func (m *MailAuth) Transfer(zone string, serial uint32) (<-chan []dns.RR, error)
 	}
 	t := m.table.Load()
 	beside := m.isBeside(zone)
-	ours, err := t.Zone(zone, !beside, maxTransferAddresses)
+	ours, err := t.Zone(zone, !beside, table.MaxZoneAddresses)
 	if err != nil {
 		err = fmt.Errorf("refusing transfer of %s: %w", zone, err)
 		log.Error(err)

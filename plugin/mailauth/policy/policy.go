@@ -4,6 +4,7 @@
 package policy
 
 import (
+	"os"
 	"net/netip"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
@@ -82,4 +83,20 @@ type Network struct {
 	Prefix   netip.Prefix
 	Template string // fully qualified, with "{ip}" once in its first label
 	TTL      uint32
+}
+
+// Serial is the SOA serial a freshly started server gives the policy's zones: the one the policy
+// pins, or else the newest modification time of its files in Unix seconds, which grows with every
+// edit and stays put across restarts over unchanged files.
+func (p *Policy) Serial() uint32 {
+	if p.SOA.Serial != 0 {
+		return p.SOA.Serial
+	}
+	var newest int64
+	for _, f := range p.Files {
+		if fi, err := os.Stat(f); err == nil && fi.ModTime().Unix() > newest {
+			newest = fi.ModTime().Unix()
+		}
+	}
+	return uint32(newest)
 }

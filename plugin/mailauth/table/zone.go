@@ -10,6 +10,11 @@ import (
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/records"
 )
 
+// MaxZoneAddresses bounds the network addresses Zone lists for one zone: a /16 of IPv4 (65,536
+// PTRs, or as many address records in a forward zone). A zone with more cannot be listed whole,
+// and a partial zone would silently break the secondaries it is transferred to.
+const MaxZoneAddresses = 1 << 16
+
 // Zone lists every record a query can get in zone: with apex, the zone's SOA first and its NS,
 // then the records of every name in canonical order (RFC 4034 6.1), then those synthesized for
 // networks. A zone whose networks hold more than limit addresses is an error, never a partial list.
