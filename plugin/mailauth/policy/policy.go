@@ -4,8 +4,8 @@
 package policy
 
 import (
-	"os"
 	"net/netip"
+	"os"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
 )
