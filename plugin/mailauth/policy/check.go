@@ -330,6 +330,12 @@ func (c *checker) network(n *networkDoc, defTTL uint32, path []any) (Network, bo
 		c.errorf(append(path, "prefix"), "prefix %s has host bits set: did you mean %s?", pfx, pfx.Masked())
 		return Network{}, false
 	}
+	// Mail comes from IPv4 addresses, not their IPv4-mapped IPv6 form (RFC 4291 2.5.5.2), whose
+	// reverse names and {ip} spelling would be neither.
+	if pfx.Addr().Is4In6() {
+		c.errorf(append(path, "prefix"), "prefix %s is IPv4-mapped IPv6: write the IPv4 prefix instead", pfx)
+		return Network{}, false
+	}
 	tmpl, err := template(n.PTR)
 	if err != nil {
 		c.errorf(append(path, "ptr"), "%s", err)

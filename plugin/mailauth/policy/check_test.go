@@ -439,6 +439,11 @@ func TestLoadRejects(t *testing.T) {
 			},
 		},
 		{
+			name: "an IPv4-mapped IPv6 prefix",
+			body: "networks:\n  - {prefix: \"::ffff:192.0.2.0/120\", ptr: \"h-{ip}.example.org\"}\n",
+			want: []string{`2:14: prefix ::ffff:192.0.2.0/120 is IPv4-mapped IPv6: write the IPv4 prefix instead`},
+		},
+		{
 			name: "an empty network entry",
 			body: "networks:\n  -\n",
 			want: []string{`2:3: network is empty: prefix and ptr are required`},
