@@ -48,6 +48,7 @@ type locator struct {
 	ast   *ast.File
 	errs  Errors
 	warns Errors
+	keys  map[*ast.MappingNode]map[string]*ast.MappingValueNode // built on first use, see child
 }
 
 // at returns the position of the node reached by following keys (strings) and list indexes (ints)
@@ -77,7 +78,7 @@ func (l *locator) follow(path []any) (key, value ast.Node, ok bool) {
 	}
 	value = l.ast.Docs[0].Body
 	for _, step := range path {
-		next, nextKey := child(value, step)
+		next, nextKey := l.child(value, step)
 		if next == nil {
 			return key, value, false
 		}
@@ -87,15 +88,14 @@ func (l *locator) follow(path []any) (key, value ast.Node, ok bool) {
 }
 
 // child returns the value under step (a key or an index) in n, and the key or "-" before it.
-func child(n ast.Node, step any) (value, key ast.Node) {
+// Each mapping's keys are indexed once, since a policy of many domains looks up every one.
+func (l *locator) child(n ast.Node, step any) (value, key ast.Node) {
 	n = unwrap(n)
 	switch step := step.(type) {
 	case string:
 		if m, ok := n.(*ast.MappingNode); ok {
-			for _, mv := range m.Values {
-				if keyName(mv.Key) == step {
-					return valueOf(mv), mv.Key
-				}
+			if mv := l.keyIndex(m)[step]; mv != nil {
+				return valueOf(mv), mv.Key
 			}
 		}
 	case int:
@@ -108,6 +108,25 @@ func child(n ast.Node, step any) (value, key ast.Node) {
 		}
 	}
 	return nil, nil
+}
+
+// keyIndex returns the entries of m by key name; with duplicate keys (an error reported
+// elsewhere) the first one wins, as in a linear search.
+func (l *locator) keyIndex(m *ast.MappingNode) map[string]*ast.MappingValueNode {
+	if idx, ok := l.keys[m]; ok {
+		return idx
+	}
+	if l.keys == nil {
+		l.keys = map[*ast.MappingNode]map[string]*ast.MappingValueNode{}
+	}
+	idx := make(map[string]*ast.MappingValueNode, len(m.Values))
+	for _, mv := range m.Values {
+		if k := keyName(mv.Key); idx[k] == nil {
+			idx[k] = mv
+		}
+	}
+	l.keys[m] = idx
+	return idx
 }
 
 // valueOf returns the value of a mapping entry; a key with nothing after it has a null value node.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/miekg/dns"
 
@@ -36,6 +37,8 @@ func (t *Table) Zone(zone string, apex bool, limit int) ([]dns.RR, error) {
 			}
 		}
 	}
+	// The delegations to child zones the table serves itself are in the parent zone all the same.
+	rrs = append(rrs, t.parentNS[zone]...)
 	for _, n := range nets {
 		rrs = t.appendSynthesized(rrs, zone, n)
 	}
@@ -56,7 +59,7 @@ func (t *Table) networksIn(zone string, limit int) ([]span, int, error) {
 	for _, n := range t.networks {
 		var s span
 		switch {
-		case isReverse && zonePrefix.Addr().Is4() == n.Prefix.Addr().Is4() && zonePrefix.Overlaps(n.Prefix):
+		case isReverse && n.Delegate == nil && zonePrefix.Addr().Is4() == n.Prefix.Addr().Is4() && zonePrefix.Overlaps(n.Prefix):
 			s = span{network: n, prefix: n.Prefix, reverse: true}
 			if zonePrefix.Bits() > n.Prefix.Bits() {
 				s.prefix = zonePrefix
@@ -106,18 +109,24 @@ func (t *Table) index() {
 		t.byZone[z] = append(t.byZone[z], name)
 	}
 	for z, names := range t.byZone {
-		sort.Slice(names, func(i, j int) bool { return canonicalLess(names[i], names[j]) })
+		keys := make(map[string]string, len(names))
+		for _, n := range names {
+			keys[n] = canonicalKey(n)
+		}
+		sort.Slice(names, func(i, j int) bool { return keys[names[i]] < keys[names[j]] })
 		t.byZone[z] = names
 	}
 }
 
-// canonicalLess orders names as RFC 4034 6.1 does: by labels from the root down.
-func canonicalLess(a, b string) bool {
-	la, lb := dns.SplitDomainName(a), dns.SplitDomainName(b)
-	for i, j := len(la)-1, len(lb)-1; i >= 0 && j >= 0; i, j = i-1, j-1 {
-		if la[i] != lb[j] {
-			return la[i] < lb[j]
-		}
+// canonicalKey is a string that sorts as RFC 4034 6.1 orders names: label by label from the root
+// down. Labels are joined by a byte below every other, so a parent sorts before its children.
+func canonicalKey(name string) string {
+	labels := dns.SplitDomainName(name)
+	for i, j := 0, len(labels)-1; i < j; i, j = i+1, j-1 {
+		labels[i], labels[j] = labels[j], labels[i]
 	}
-	return len(la) < len(lb)
+	return strings.Join(labels, "\x00")
 }
+
+// canonicalLess orders two names as RFC 4034 6.1 does.
+func canonicalLess(a, b string) bool { return canonicalKey(a) < canonicalKey(b) }
