@@ -7,10 +7,12 @@ CHECKER := mailauth-check
 EXAMPLE_KEYS := $(wildcard zones/keys/*/*.pem)
 
 # Programs the tests run, and the Debian packages that provide them.
-TOOLS            := named named-checkzone dig
-DEBIAN_PACKAGES  := bind9 bind9-utils bind9-dnsutils
+TOOLS            := named named-checkzone dig dnsperf
+DEBIAN_PACKAGES  := bind9 bind9-utils bind9-dnsutils dnsperf
+FUZZTIME ?= 60s
+SOAK     ?= 3m
 
-.PHONY: all build run check test deps fmt-check vet unit clean keys
+.PHONY: all build run check test deps fmt-check vet unit clean keys interop fuzz soak
 
 all: build
 
@@ -49,6 +51,22 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# interop checks the served records with the verifiers receivers run (spfquery, Mail::DKIM, dkimpy,
+# opendkim-testkey) and named-checkzone; it installs their Debian packages when missing.
+interop: build keys
+	test/interop/run.sh
+
+# fuzz runs each fuzz target for FUZZTIME (make test runs their seed corpora).
+fuzz:
+	$(GO) test -run '^FuzzParse$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugin/mailauth/policy
+	$(GO) test -run '^FuzzParseTerm$$' -fuzz '^FuzzParseTerm$$' -fuzztime $(FUZZTIME) ./plugin/mailauth/spf
+	$(GO) test -run '^FuzzParse$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugin/mailauth/dkimkey
+	$(GO) test -run '^FuzzServeDNS$$' -fuzz '^FuzzServeDNS$$' -fuzztime $(FUZZTIME) ./plugin/mailauth
+
+# soak runs dnsperf against a server whose policy is rewritten every 100ms for SOAK.
+soak: deps keys
+	MAILAUTH_SOAK=$(SOAK) $(GO) test -count=1 -timeout 30m -run '^TestSoak' -v ./test/
 
 clean:
 	rm -f $(BINARY) $(CHECKER)

@@ -9,7 +9,7 @@
 # Environment: N (domains), BIG (the large start-up and reload set, 0 to skip), DURATION (seconds
 # per dnsperf run), ROUNDS, TRANSPORTS ("udp udp-edns tcp"), PORT (first of three), PIN (1: server
 # on CPU 1 and dnsperf on CPU 0, so they do not take each other's core), CLIENTS and OUTSTANDING
-# (dnsperf -c and -q), SEED, OUT.
+# (dnsperf -c and -q), RELOAD_QPS (the rate during the reload, 0 for as fast as possible), SEED, OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,7 @@ PIN=${PIN:-1}
 CLIENTS=${CLIENTS:-2}
 OUTSTANDING=${OUTSTANDING:-100}
 SEED=${SEED:-1}
+RELOAD_QPS=${RELOAD_QPS:-20000}
 OUT=${OUT:-bench/out}
 KINDS=(mailauth file whoami)
 
@@ -67,7 +68,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # start KIND DIR PORT: starts the server, waits for its first answer and sets STARTED_PID,
-# STARTUP_MS (launch to first answer) and STARTUP_RSS (kB, once answering).
+# STARTUP_MS (launch to first answer), and STARTUP_RSS and STARTUP_PEAK (kB, 2s later).
 start() {
 	local kind=$1 dir=$2 port=$3 t0 name=d00001.bench.test. type=TXT extra=()
 	[ "$kind" = whoami ] && name=bench.test. type=A extra=(-any)
@@ -75,11 +76,18 @@ start() {
 	(cd "$dir" && exec "${SRV[@]}" "$OUT/coredns" -conf "Corefile.$kind" -dns.port "$port") >"$OUT/server-$kind-$port.log" 2>&1 &
 	STARTED_PID=$!
 	PIDS+=("$STARTED_PID")
-	if ! STARTUP_MS=$("$PROBE" wait -addr "127.0.0.1:$port" -name "$name" -type "$type" -since "$t0" -timeout 10m "${extra[@]}"); then
+	if ! STARTUP_MS=$("$PROBE" wait -addr "127.0.0.1:$port" -name "$name" -type "$type" -since "$t0" -timeout 2h "${extra[@]}"); then
 		tail -5 "$OUT/server-$kind-$port.log" >&2
 		return 1
 	fi
-	STARTUP_RSS=$(rss "$STARTED_PID")
+	sleep 2
+	STARTUP_RSS=$(rss "$STARTED_PID") STARTUP_PEAK=$(hwm "$STARTED_PID")
+}
+
+# started KIND N: records the start-up of the server just started.
+started() {
+	printf '%-8s N=%-6s first answer after %7d ms, RSS %7.1f MB (peak %7.1f MB)\n' "$1" "$2" "$STARTUP_MS" \
+		"$(echo "$STARTUP_RSS / 1024" | bc -l)" "$(echo "$STARTUP_PEAK / 1024" | bc -l)" | tee -a "$STARTUP" >&2
 }
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
@@ -123,7 +131,7 @@ STARTUP="$OUT/startup.txt"
 for k in "${KINDS[@]}"; do
 	start "$k" "$DATA" "${PORTS[$k]}"
 	PID[$k]=$STARTED_PID
-	printf '%-8s N=%-6s first answer after %6d ms, RSS %7.1f MB\n' "$k" "$N" "$STARTUP_MS" "$(echo "$STARTUP_RSS / 1024" | bc -l)" | tee -a "$STARTUP" >&2
+	started "$k" "$N"
 done
 "$PROBE" compare -a "127.0.0.1:${PORTS[mailauth]}" -b "127.0.0.1:${PORTS[file]}" -queries "$DATA/queries-mix.txt" -n 3000 >&2
 
@@ -147,43 +155,45 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 for k in "${KINDS[@]}"; do stop "${PID[$k]}"; done
 
-# --- start-up at scale ------------------------------------------------------------------------------
+# --- start-up at scale, then a reload under load on the same server ----------------------------------
+# The reload runs on the large set, or on N in quick mode; the policy is edited in a copy.
+RN=$N RDATA=$DATA
 if [ "$BIG" -gt 0 ]; then
-	for k in mailauth file; do
-		start "$k" "$BIGDATA" "${PORTS[$k]}"
-		sleep 2
-		printf '%-8s N=%-6s first answer after %6d ms, RSS %7.1f MB (peak while loading %.1f MB)\n' "$k" "$BIG" \
-			"$STARTUP_MS" "$(echo "$(rss "$STARTED_PID") / 1024" | bc -l)" "$(echo "$(hwm "$STARTED_PID") / 1024" | bc -l)" | tee -a "$STARTUP" >&2
-		stop "$STARTED_PID"
-	done
+	RN=$BIG RDATA=$BIGDATA
+	start file "$BIGDATA" "${PORTS[file]}"
+	started file "$BIG"
+	stop "$STARTED_PID"
 fi
-
-# --- a reload under load: the large set, or N in quick mode ------------------------------------------
-RN=$BIG RDATA=${BIGDATA:-}
-if [ "$BIG" -eq 0 ]; then RN=$N RDATA=$DATA; fi
 RDIR="$OUT/reload-$RN"
 rm -rf "$RDIR" && cp -r "$RDATA" "$RDIR"
 sed -i "s|^    root .*|    root $RDIR|" "$RDIR/Corefile.mailauth"
 start mailauth "$RDIR" "${PORTS[mailauth]}"
 RPID=$STARTED_PID
+[ "$BIG" -gt 0 ] && started mailauth "$BIG"
 serial=$(grep -o 'serial: [0-9]*' "$RDIR/mail.yaml" | head -1 | cut -d' ' -f2)
-log "reload: mailauth up with $RN domains after $STARTUP_MS ms; dnsperf over UDP, then an edit after ${DURATION}s"
-perf udp "${PORTS[mailauth]}" 3600 "$RDIR/queries-mix.txt" -S 1 >"$OUT/reload-dnsperf.out" 2>&1 &
+log "reload: mailauth up with $RN domains after $STARTUP_MS ms; dnsperf over UDP at $RELOAD_QPS qps, an edit after ${DURATION}s"
+rate=()
+[ "$RELOAD_QPS" -gt 0 ] && rate=(-Q "$RELOAD_QPS")
+rm -f "$OUT/reload.fifo" && mkfifo "$OUT/reload.fifo"
+"${CLI[@]}" "$PROBE" window -times "$OUT/reload.times" <"$OUT/reload.fifo" >"$OUT/reload-window.txt" &
+WINDOW=$!
+perf udp "${PORTS[mailauth]}" 86400 "$RDIR/queries-mix.txt" -S 1 "${rate[@]}" >"$OUT/reload.fifo" 2>&1 &
 PERF=$!
-PIDS+=("$PERF")
+PIDS+=("$PERF" "$WINDOW")
 sleep "$DURATION"
 edit=$(date +%s.%N)
 # A new serial and one SPF term more: the change a provider makes many times a day.
 sed -i "s/serial: $serial/serial: $((serial + 1))/; 0,/spf: \[/s/spf: \[/spf: [\"ip4:192.0.2.1\", /" "$RDIR/mail.yaml"
-ms=$("$PROBE" wait -addr "127.0.0.1:${PORTS[mailauth]}" -name bench.test. -type SOA -serial-above "$serial" -since "$(date -d "@$edit" +%s%N)" -timeout 20m)
-swapped=$(echo "$edit + $ms / 1000" | bc -l)
+ms=$("$PROBE" wait -addr "127.0.0.1:${PORTS[mailauth]}" -name bench.test. -type SOA -serial-above "$serial" -since "$(date -d "@$edit" +%s%N)" -timeout 2h)
+echo "$edit $(echo "$edit + $ms / 1000 + 1" | bc -l)" >"$OUT/reload.times"
 sleep "$DURATION"
 kill -INT "$PERF" 2>/dev/null || true
 wait "$PERF" || true
+wait "$WINDOW"
 {
 	echo "reload of $RN domains under load: new serial served $ms ms after the edit (the policy is checked every 5s)"
 	echo "RSS before/after: $(echo "$STARTUP_RSS / 1024" | bc) MB / $(echo "$(rss "$RPID") / 1024" | bc) MB, peak $(echo "$(hwm "$RPID") / 1024" | bc) MB"
-	"$PROBE" window -from "$edit" -to "$(echo "$swapped + 1" | bc -l)" "$OUT/reload-dnsperf.out"
+	cat "$OUT/reload-window.txt"
 } >"$OUT/reload.txt"
 stop "$RPID"
 

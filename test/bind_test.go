@@ -13,8 +13,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// The zones of test/testdata/bind/mail.yaml: example.org beside zones/db.example.org, the rest alone.
-var bindZones = []string{"example.org.", "example.net.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa."}
+// The zones of test/testdata/bind/mail.yaml: example.org beside zones/db.example.org, the rest alone,
+// among them the child zone of an RFC 2317 delegation from 2.0.192.in-addr.arpa.
+var bindZones = []string{"example.org.", "example.net.", "2.0.192.in-addr.arpa.", "64-26.2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa."}
 
 const bindCorefile = `example.org:%[3]d {
     bind 127.0.0.1
@@ -27,7 +28,7 @@ const bindCorefile = `example.org:%[3]d {
         to 127.0.0.1:%[2]d
     }
 }
-example.net:%[3]d 192.0.2.0/24:%[3]d 198.51.100.0/24:%[3]d 2001:db8::/32:%[3]d {
+example.net:%[3]d 192.0.2.0/24:%[3]d 64-26.2.0.192.in-addr.arpa:%[3]d 198.51.100.0/24:%[3]d 2001:db8::/32:%[3]d {
     bind 127.0.0.1
     mailauth %[1]s {
         reload 100ms
@@ -58,7 +59,7 @@ func TestBINDSecondaryTransfersEveryZoneFollowsNotifyAndAnswersAlike(t *testing.
 	for _, z := range bindZones {
 		waitSerial(t, b, z, soaSerial(t, s, z))
 	}
-	compareServers(t, s, b, queriesFor(t, s, bindZones))
+	compareServers(t, s, b, append(queriesFor(t, s, bindZones), mailKeyQuestions...))
 
 	// An edit reaches BIND through NOTIFY alone: its refresh timer is hours away.
 	edited := strings.Replace(original, `"ip4:198.51.100.0/24", "-all"`, `"ip4:198.51.100.0/24", "ip4:203.0.113.9", "-all"`, 1)
@@ -104,7 +105,7 @@ controls { };
 `, dir, port)
 	for _, z := range zones {
 		fmt.Fprintf(&conf, "zone %q { type secondary; primaries { 127.0.0.1 port %d; }; file %q; };\n",
-			z, primaryPort, filepath.Join(dir, strings.TrimSuffix(z, ".")+".db"))
+			z, primaryPort, filepath.Join(dir, strings.ReplaceAll(strings.TrimSuffix(z, "."), "/", "_")+".db"))
 	}
 	confPath := filepath.Join(dir, "named.conf")
 	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
@@ -191,6 +192,46 @@ func queriesFor(t *testing.T, s server, zones []string) []dns.Question {
 	}
 	return qs
 }
+
+// mailKeyQuestions are asked besides those of queriesFor: the answers of the mail keys that the
+// transferred names alone do not reach, such as wildcard matches spelt in mixed case, names below
+// a delegation, and the CNAMEs of a delegated network for every type.
+var mailKeyQuestions = func() []dns.Question {
+	var qs []dns.Question
+	for _, q := range []struct {
+		name  string
+		types []uint16
+	}{
+		{"S1._DomainKey.Parked.Example.NET.", []uint16{dns.TypeTXT, dns.TypeA, dns.TypeANY}},
+		{"a.b._domainkey.parked.example.net.", []uint16{dns.TypeTXT}},
+		{"x.*._domainkey.parked.example.net.", []uint16{dns.TypeTXT}},
+		{"s1._domainkey.parked.example.org.", []uint16{dns.TypeTXT, dns.TypeMX}},
+		{"parked.example.org.", []uint16{dns.TypeTXT, dns.TypeMX}},
+		{"nomail.example.net.", []uint16{dns.TypeMX}},
+		{"example.org.", []uint16{dns.TypeMX, dns.TypeTXT}},
+		{"_mta-sts.example.org.", []uint16{dns.TypeTXT}},
+		{"_smtp._tls.example.org.", []uint16{dns.TypeTXT}},
+		{"default._bimi.example.org.", []uint16{dns.TypeTXT}},
+		{"_domainkey.example.org.", []uint16{dns.TypeTXT}},
+		{"legacy._domainkey.example.org.", []uint16{dns.TypeTXT}},
+		{"relay.example.net.", []uint16{dns.TypeTXT, dns.TypeA}},
+		{"mx.example.net.", []uint16{dns.TypeTXT}},
+		{"70.2.0.192.in-addr.arpa.", []uint16{dns.TypePTR, dns.TypeCNAME, dns.TypeANY, dns.TypeTXT}},
+		{"130.2.0.192.in-addr.arpa.", []uint16{dns.TypePTR, dns.TypeCNAME, dns.TypeANY, dns.TypeSOA}},
+		{"70.64-26.2.0.192.in-addr.arpa.", []uint16{dns.TypePTR, dns.TypeTXT}},
+		{"10.64-26.2.0.192.in-addr.arpa.", []uint16{dns.TypePTR}},
+		{"64-26.2.0.192.in-addr.arpa.", []uint16{dns.TypeNS, dns.TypeSOA, dns.TypeDS}},
+		{"130.128/27.2.0.192.in-addr.arpa.", []uint16{dns.TypePTR, dns.TypeNS}},
+		{"128/27.2.0.192.in-addr.arpa.", []uint16{dns.TypeNS, dns.TypeSOA, dns.TypeDS, dns.TypeANY}},
+		{"x.y.128/27.2.0.192.in-addr.arpa.", []uint16{dns.TypeTXT}},
+		{"cust-192-0-2-70.example.net.", []uint16{dns.TypeA}},
+	} {
+		for _, qt := range q.types {
+			qs = append(qs, dns.Question{Name: q.name, Qtype: qt, Qclass: dns.ClassINET})
+		}
+	}
+	return qs
+}()
 
 func parent(name string) (string, bool) {
 	i, end := dns.NextLabel(name, 0)

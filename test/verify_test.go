@@ -296,7 +296,7 @@ func TestHostsAndNetworksAreForwardConfirmedReverseDNS(t *testing.T) {
 
 	for _, tc := range []struct{ addr, ptr string }{
 		{"198.51.100.77", "host-198-51-100-77.pool.example.org."},
-		{"2001:db8:100::abcd", "v6-2001-db8-100--abcd.pool.example.org."},
+		{"2001:db8:100::abcd", "v6-2001-db8-100-0-0-0-0-abcd.pool.example.org."},
 	} {
 		t.Run(tc.addr, func(t *testing.T) {
 			names, err := res.LookupAddr(ctx, tc.addr)

@@ -23,7 +23,7 @@ const xfrCorefile = `example.org {
         to *
     }
 }
-example.net 192.0.2.0/24 198.51.100.0/24 2001:db8::/32 {
+example.net 192.0.2.0/24 64-26.2.0.192.in-addr.arpa 198.51.100.0/24 2001:db8::/32 {
     bind 127.0.0.1
     mailauth %[1]s
     transfer {

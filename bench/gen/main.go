@@ -19,6 +19,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/bench/benchdata"
+	"github.com/mailauth/coredns-mailauth/bench/zonefile"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 )
 
@@ -60,7 +61,7 @@ func run(n, queries int, seed uint64, dir string) error {
 		return err
 	}
 	loaded := time.Since(start)
-	zones, err := s.ZoneRecords(p)
+	zones, err := zonefile.Records(s, p)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func run(n, queries int, seed uint64, dir string) error {
 	for _, z := range benchdata.Zones {
 		name := strings.TrimSuffix(z, ".") + ".zone"
 		files = append(files, name)
-		if err := os.WriteFile(filepath.Join(dir, name), benchdata.ZoneFile(z, zones[z]), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), zonefile.Text(z, zones[z]), 0o644); err != nil {
 			return err
 		}
 	}

@@ -12,23 +12,74 @@ import (
 	"strings"
 )
 
-// run is what one dnsperf run (with -v, and -S 1 for a reload) reports.
+// run is what one dnsperf run (with -v, and -S 1 for a reload) reports. Latencies are kept as
+// histograms, one per -S interval, so that a run of any length fits in memory.
 type run struct {
 	sent, completed, lost int
 	qps, meanMs           float64
-	failed                int       // answers other than NOERROR and NXDOMAIN
-	lat                   []float64 // per answer, in ms, in completion order
+	failed                int // answers other than NOERROR and NXDOMAIN
 	intervals             []interval
 }
 
-// interval is one -S 1 statistics line: queries up to lat[end] completed by time at.
+// interval holds the answers that arrived before the statistics line printed at time at.
 type interval struct {
-	at  float64 // Unix seconds
-	end int
+	at  float64 // Unix seconds; 0 for the answers after the last line
+	lat hist
+}
+
+// hist counts latencies in buckets 1% wide: bucket i holds (1.01^(i-1), 1.01^i] microseconds.
+type hist map[int]int
+
+const growth = 1.01
+
+func (h hist) add(ms float64) {
+	us := ms * 1000
+	i := 0
+	if us > 1 {
+		i = int(math.Ceil(math.Log(us) / math.Log(growth)))
+	}
+	h[i]++
+}
+
+func (h hist) merge(o hist) {
+	for k, v := range o {
+		h[k] += v
+	}
+}
+
+func (h hist) count() int {
+	n := 0
+	for _, v := range h {
+		n += v
+	}
+	return n
+}
+
+// percentile returns the upper bound (ms) of the bucket holding the p-th percentile, NaN when empty.
+func (h hist) percentile(p float64) float64 {
+	n := h.count()
+	if n == 0 {
+		return math.NaN()
+	}
+	keys := make([]int, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	rank := int(math.Ceil(p / 100 * float64(n)))
+	seen := 0
+	for _, k := range keys {
+		seen += h[k]
+		if seen >= rank {
+			return math.Pow(growth, float64(k)) / 1000
+		}
+	}
+	return math.Pow(growth, float64(keys[len(keys)-1])) / 1000
 }
 
 func parseDnsperf(r io.Reader) (*run, error) {
 	out := &run{}
+	cur := hist{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
@@ -36,19 +87,21 @@ func parseDnsperf(r io.Reader) (*run, error) {
 		f := strings.Fields(line)
 		switch {
 		case strings.HasPrefix(line, "> "):
-			// "> NOERROR name TYPE 0.000123"; a timeout is "> T name TYPE".
+			// "> NOERROR name TYPE 0.000123"; a timeout is "> T name TYPE", counted in "Queries lost".
 			if len(f) < 5 {
-				continue // counted in "Queries lost"
+				continue
 			}
 			if f[1] != "NOERROR" && f[1] != "NXDOMAIN" {
 				out.failed++
 			}
 			if v, err := strconv.ParseFloat(f[len(f)-1], 64); err == nil {
-				out.lat = append(out.lat, v*1000)
+				cur.add(v * 1000)
 			}
 		case len(f) == 2 && strings.HasSuffix(f[0], ":") && strings.Contains(f[0], "."):
+			// -S 1: "1795441998.116610: 58025.537390"
 			if at, err := strconv.ParseFloat(strings.TrimSuffix(f[0], ":"), 64); err == nil {
-				out.intervals = append(out.intervals, interval{at: at, end: len(out.lat)})
+				out.intervals = append(out.intervals, interval{at: at, lat: cur})
+				cur = hist{}
 			}
 		case strings.HasPrefix(line, "  Queries sent:"):
 			out.sent = atoi(f[2])
@@ -63,6 +116,7 @@ func parseDnsperf(r io.Reader) (*run, error) {
 			out.meanMs = v * 1000
 		}
 	}
+	out.intervals = append(out.intervals, interval{lat: cur})
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
@@ -74,78 +128,72 @@ func parseDnsperf(r io.Reader) (*run, error) {
 
 func atoi(s string) int { v, _ := strconv.Atoi(s); return v }
 
-// percentile of lat (ms), p in [0,100]; NaN when empty.
-func percentile(lat []float64, p float64) float64 {
-	if len(lat) == 0 {
-		return math.NaN()
+func (r *run) all() hist {
+	h := hist{}
+	for _, iv := range r.intervals {
+		h.merge(iv.lat)
 	}
-	s := append([]float64(nil), lat...)
-	sort.Float64s(s)
-	i := int(math.Ceil(p/100*float64(len(s)))) - 1
-	return s[max(0, min(i, len(s)-1))]
+	return h
 }
 
 // summarize prints one run as a tab-separated line: qps, mean ms, p50 ms, p99 ms, lost, failed.
 func summarize(args []string) error {
-	fs := flag.NewFlagSet("dnsperf", flag.ExitOnError)
-	fs.Parse(args)
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		return fmt.Errorf("usage: probe dnsperf FILE")
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(args[0])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	r, err := parseDnsperf(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	fmt.Printf("%.0f\t%.3f\t%.3f\t%.3f\t%d\t%d\n", r.qps, r.meanMs, percentile(r.lat, 50), percentile(r.lat, 99), r.lost, r.failed)
+	h := r.all()
+	fmt.Printf("%.0f\t%.3f\t%.3f\t%.3f\t%d\t%d\n", r.qps, r.meanMs, h.percentile(50), h.percentile(99), r.lost, r.failed)
 	return nil
 }
 
-// window compares the latency of the queries answered during [from, to] (Unix seconds, widened to
-// whole -S intervals) with those answered before and after it, the steady state.
+// window reads the output of dnsperf -v -S 1 from stdin as it comes, then compares the latency of
+// the answers that arrived during the window (whole intervals overlapping it) with the rest, the
+// steady state. The window, "FROM TO" in Unix seconds, is read from -times once the input ends,
+// as it is known only after the reload.
 func window(args []string) error {
 	fs := flag.NewFlagSet("window", flag.ExitOnError)
-	from := fs.Float64("from", 0, "window start, Unix seconds")
-	to := fs.Float64("to", 0, "window end, Unix seconds")
+	times := fs.String("times", "", `file holding "FROM TO", Unix seconds`)
 	fs.Parse(args)
-	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: probe window -from T -to T FILE")
-	}
-	f, err := os.Open(fs.Arg(0))
+	r, err := parseDnsperf(bufio.NewReaderSize(os.Stdin, 1<<20))
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	r, err := parseDnsperf(f)
+	raw, err := os.ReadFile(*times)
 	if err != nil {
 		return err
 	}
-	var in, steady []float64
+	var from, to float64
+	if _, err := fmt.Sscan(string(raw), &from, &to); err != nil {
+		return fmt.Errorf("%s: %v", *times, err)
+	}
+	in, steady := hist{}, hist{}
 	worst, worstAt := 0.0, 0.0
-	start := 0
 	for i, iv := range r.intervals {
-		begin := iv.at - 1
-		lat := r.lat[start:iv.end]
-		// The first interval holds the ramp-up, the last one may be partial: neither is steady.
 		switch {
-		case iv.at >= *from && begin <= *to:
-			in = append(in, lat...)
-			if p := percentile(lat, 99); p > worst {
+		case iv.at == 0 || i == 0:
+			// The first interval holds the ramp-up and the tail may be partial: neither is steady.
+		case iv.at >= from && iv.at-1 <= to:
+			in.merge(iv.lat)
+			if p := iv.lat.percentile(99); p > worst {
 				worst, worstAt = p, iv.at
 			}
-		case i > 0:
-			steady = append(steady, lat...)
+		default:
+			steady.merge(iv.lat)
 		}
-		start = iv.end
 	}
-	fmt.Printf("window %.1fs: %d answers, p50 %.3f ms, p99 %.3f ms, worst 1s p99 %.3f ms (at +%.0fs)\n",
-		*to-*from, len(in), percentile(in, 50), percentile(in, 99), worst, worstAt-*from)
-	fmt.Printf("steady: %d answers, p50 %.3f ms, p99 %.3f ms\n", len(steady), percentile(steady, 50), percentile(steady, 99))
+	fmt.Printf("window %.1fs (edit to new serial + 1s): %d answers, p50 %.3f ms, p99 %.3f ms, worst 1s p99 %.3f ms (%.0fs after the edit)\n",
+		to-from, in.count(), in.percentile(50), in.percentile(99), worst, worstAt-from)
+	fmt.Printf("steady: %d answers, p50 %.3f ms, p99 %.3f ms\n", steady.count(), steady.percentile(50), steady.percentile(99))
 	fmt.Printf("whole run: %d sent, %d lost, %d failed (not NOERROR/NXDOMAIN), %.0f qps; window p99 / steady p99 = %.2f\n",
-		r.sent, r.lost, r.failed, r.qps, percentile(in, 99)/percentile(steady, 99))
+		r.sent, r.lost, r.failed, r.qps, in.percentile(99)/steady.percentile(99))
 	return nil
 }

@@ -10,8 +10,9 @@
 //	probe dnsperf FILE
 //	    reads the output of dnsperf -v and prints qps, mean, p50 and p99 latency (ms), lost and
 //	    failed queries, tab-separated.
-//	probe window -from T -to T FILE
-//	    reads the output of dnsperf -v -S 1 and compares the latency during [T, T] with the rest.
+//	probe window -times FILE < dnsperf-output
+//	    reads the output of dnsperf -v -S 1 as it comes and compares the latency during the window
+//	    FILE names ("FROM TO", Unix seconds, written once the reload is over) with the rest.
 //	probe report FILE
 //	    prints the table of bench/run.sh from its results file.
 package main
@@ -76,8 +77,10 @@ func wait(args []string) error {
 		if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 && !*anyReply {
 			continue
 		}
-		if soa, ok := r.Answer[0].(*dns.SOA); *above > 0 && (!ok || soa.Serial <= uint32(*above)) {
-			continue
+		if *above > 0 {
+			if soa, ok := r.Answer[0].(*dns.SOA); !ok || soa.Serial <= uint32(*above) {
+				continue
+			}
 		}
 		fmt.Printf("%d\n", time.Since(start).Milliseconds())
 		return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/bench/benchdata"
+	"github.com/mailauth/coredns-mailauth/bench/zonefile"
 )
 
 // The query path of each kind of query in the benchmark mix (bench/benchdata, 10,000 mail
@@ -138,13 +139,13 @@ func newBenchServers() (*servers, error) {
 	beside.probe()
 	s.beside = beside
 
-	zones, err := s.set.ZoneRecords(alone.table.Load().Policy)
+	zones, err := zonefile.Records(s.set, alone.table.Load().Policy)
 	if err != nil {
 		return nil, err
 	}
 	f := file.File{Zones: file.Zones{Z: map[string]*file.Zone{}}}
 	for _, name := range benchdata.Zones {
-		z, err := file.Parse(bytes.NewReader(benchdata.ZoneFile(name, zones[name])), name, name+"zone", 0)
+		z, err := file.Parse(bytes.NewReader(zonefile.Text(name, zones[name])), name, name+"zone", 0)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,13 @@ import (
 func (m *MailAuth) load() (changed bool, err error) {
 	m.loadMu.Lock()
 	defer m.loadMu.Unlock()
+	// A bug in building a table must cost the new policy, never the server and the old policy.
+	defer func() {
+		if r := recover(); r != nil {
+			reloadCount.WithLabelValues(m.Policy, "failure").Inc()
+			changed, err = false, fmt.Errorf("%s: building the records failed: %v", m.Policy, r)
+		}
+	}()
 	p, err := policy.Load(m.Policy)
 	if err != nil {
 		reloadCount.WithLabelValues(m.Policy, "failure").Inc()

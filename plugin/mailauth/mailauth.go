@@ -55,6 +55,15 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	if zone == "" || state.QClass() != dns.ClassINET {
 		return plugin.NextOrFailure(m.Name(), m.Next, ctx, w, r)
 	}
+	// The DS of a zone is the parent's data (RFC 4035 3.1.4.1): where both are served here, as with
+	// the child zone of an RFC 2317 delegation, BIND answers DS at the child's apex from the parent.
+	if state.QType() == dns.TypeDS && qname == zone {
+		if i, end := dns.NextLabel(qname, 0); !end {
+			if parent := plugin.Zones(m.Zones).Matches(qname[i:]); parent != "" {
+				zone = parent
+			}
+		}
+	}
 	t := m.table.Load()
 	beside := m.isBeside(zone)
 	res := t.Lookup(qname, state.QType(), !beside)
@@ -115,7 +124,7 @@ func (m *MailAuth) passOn(ctx context.Context, w dns.ResponseWriter, r *dns.Msg,
 	}
 	// A CNAME chain ending in NODATA inside the zone is a negative answer for its last name: it
 	// carries the SOA (RFC 2308 section 2.2), which file leaves out.
-	if end := chainEnd(reply.Answer, r.Question[0].Name); reply.Rcode == dns.RcodeSuccess && end != "" &&
+	if end := chainEnd(reply.Answer, r.Question[0].Name); qtype != dns.TypeCNAME && reply.Rcode == dns.RcodeSuccess && end != "" &&
 		dns.IsSubDomain(zone, end) && !hasType(reply.Answer, end, qtype) {
 		if soa := m.zoneSOA(ctx, w, zone, soaOf(reply.Ns)); len(soa) > 0 {
 			reply.Ns = []dns.RR{negativeSOA(soa[0])}
@@ -155,7 +164,17 @@ func hasType(rrs []dns.RR, name string, qtype uint16) bool {
 // merge answers a query in a zone whose other records come from the next plugin (file, say): the
 // next plugin's answer at the same name joins ours, and negative answers carry its SOA.
 func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, zone string, res table.Result, t *table.Table, server string) (int, error) {
+	if res.Referral {
+		// Below a delegation the policy's NS are the answer: the zone file has no say there.
+		return m.answer(w, r, res, nil, nil, server, zone)
+	}
 	theirs, _, _ := m.ask(ctx, w, r)
+	if res.Wildcard && theirs != nil && theirs.Rcode == dns.RcodeSuccess {
+		// The name exists in the zone file, so the policy's wildcard does not apply (RFC 4592 2.2.1).
+		answerCount.WithLabelValues(server, zone, resultFallthrough).Inc()
+		w.WriteMsg(theirs)
+		return dns.RcodeSuccess, nil
+	}
 	var soa, extra []dns.RR
 	if theirs != nil && len(theirs.Answer) == 0 {
 		soa = soaOf(theirs.Ns)
@@ -167,10 +186,33 @@ func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, 
 		res.RRs = append(res.RRs[:len(res.RRs):len(res.RRs)], replaced(theirs.Answer, res.RRs)...)
 		extra = theirs.Extra
 	}
+	if r.Question[0].Qtype == dns.TypeANY {
+		res.RRs = m.completeSets(ctx, w, r.Question[0].Name, res.RRs)
+	}
 	if len(res.RRs) > 0 {
 		return m.answer(w, r, res, nil, m.glue(ctx, w, t, res.RRs, false, extra), server, zone)
 	}
 	return m.answer(w, r, res, m.zoneSOA(ctx, w, zone, soa), nil, server, zone)
+}
+
+// completeSets makes every RRset of an ANY answer whole: the next plugin's answer to ANY may lack
+// records of a type the policy also has at the name (file answers ANY with nothing), so it is
+// asked for each such type.
+func (m *MailAuth) completeSets(ctx context.Context, w dns.ResponseWriter, name string, rrs []dns.RR) []dns.RR {
+	asked := map[uint16]bool{}
+	for _, rr := range rrs {
+		t := rr.Header().Rrtype
+		if asked[t] {
+			continue
+		}
+		asked[t] = true
+		q := new(dns.Msg)
+		q.SetQuestion(name, t)
+		if reply, _, _ := m.ask(ctx, w, q); reply != nil && reply.Rcode == dns.RcodeSuccess {
+			rrs = append(rrs, replaced(reply.Answer, rrs)...)
+		}
+	}
+	return rrs
 }
 
 // glue returns the addresses of the NS targets among rrs, which BIND adds to an NS answer even
@@ -214,15 +256,25 @@ func addressesOf(extra []dns.RR) []dns.RR {
 	return out
 }
 
-// answer writes the reply: the records, or NODATA/NXDOMAIN with the zone's SOA in authority.
+// answer writes the reply: the records, or NODATA/NXDOMAIN with the zone's SOA in authority, or a
+// referral to a delegated zone (its NS in authority, not authoritative), as BIND writes them.
 func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, soa, extra []dns.RR, server, zone string) (int, error) {
+	msg := new(dns.Msg)
+	msg.SetReply(r)
+	msg.Compress = true
+	if res.Referral {
+		msg.Ns = append([]dns.RR(nil), res.NS...)
+		answerCount.WithLabelValues(server, zone, resultReferral).Inc()
+		w.WriteMsg(msg)
+		return dns.RcodeSuccess, nil
+	}
 	if len(res.RRs) == 0 && len(soa) == 0 {
 		return dns.RcodeServerFailure, plugin.Error(m.Name(), errNoSOA)
 	}
-	msg := new(dns.Msg)
-	msg.SetReply(r)
 	msg.Authoritative = true
-	msg.Compress = true
+	if len(res.NS) > 0 {
+		msg.Ns = append([]dns.RR(nil), res.NS...) // a CNAME into a delegation ends in its referral
+	}
 	// The answer spells owner names as the policy stores them (lower case), whatever the question's
 	// case, as BIND does. The slice is the reply's own: dnssec appends signatures to it.
 	msg.Answer = append(make([]dns.RR, 0, len(res.RRs)+2), res.RRs...)
@@ -295,18 +347,27 @@ func negativeSOA(rr dns.RR) dns.RR {
 }
 
 // replaced drops from theirs the TXT records of a kind that ours publishes at the same name (an
-// old "v=spf1" in a zone file, say), since two SPF or DMARC records at a name make verifiers fail;
-// every other record of theirs (a site verification TXT, MX, A) is kept.
+// old "v=spf1" in a zone file, say), since two SPF or DMARC records at a name make verifiers fail,
+// and their MX records where ours has MX: the policy says where a domain's mail goes, and a null
+// MX beside another MX would contradict it (RFC 7505 3). Every other record of theirs (a site
+// verification TXT, A, CNAME) is kept.
 func replaced(theirs, ours []dns.RR) []dns.RR {
 	kinds := map[string]bool{}
+	mx := false
 	for _, rr := range ours {
-		if t, ok := rr.(*dns.TXT); ok {
+		switch t := rr.(type) {
+		case *dns.TXT:
 			kinds[txtKind(t)] = true
+		case *dns.MX:
+			mx = true
 		}
 	}
 	out := make([]dns.RR, 0, len(theirs))
 	for _, rr := range theirs {
 		if t, ok := rr.(*dns.TXT); ok && kinds[txtKind(t)] {
+			continue
+		}
+		if _, ok := rr.(*dns.MX); ok && mx {
 			continue
 		}
 		if dup(rr, ours) {
@@ -330,7 +391,7 @@ func dup(rr dns.RR, list []dns.RR) bool {
 // ADSP), lower-cased; other TXT records have kind "".
 func txtKind(t *dns.TXT) string {
 	v := strings.ToLower(strings.Join(t.Txt, ""))
-	for _, k := range []string{"v=spf1", "v=dkim1", "v=dmarc1", "dkim=", "spf2.0/"} {
+	for _, k := range []string{"v=spf1", "v=dkim1", "v=dmarc1", "dkim=", "spf2.0/", "v=stsv1", "v=tlsrptv1", "v=bimi1"} {
 		if strings.HasPrefix(v, k) {
 			return k
 		}

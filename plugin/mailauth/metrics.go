@@ -12,6 +12,7 @@ const (
 	resultNoData      = "nodata"
 	resultNXDomain    = "nxdomain"
 	resultFallthrough = "fallthrough"
+	resultReferral    = "referral"
 )
 
 var (
@@ -54,6 +55,6 @@ var (
 		Namespace: plugin.Namespace,
 		Subsystem: "mailauth",
 		Name:      "answers_total",
-		Help:      "Counter of queries answered by result (positive, nodata, nxdomain, fallthrough).",
+		Help:      "Counter of queries answered by result (positive, nodata, nxdomain, referral, fallthrough).",
 	}, []string{"server", "zone", "result"})
 )

@@ -22,8 +22,8 @@ domains:
   loads.example.com: {spf: [-all], dmarc: {p: reject}}
 `
 
-// metricsPolicyEdited adds a host: one more name and one more record in the zone (its PTR lies
-// outside the zone and is not served).
+// metricsPolicyEdited adds a host: one more name and two more records in the zone, its A and its
+// HELO record (its PTR lies outside the zone and is not served).
 const metricsPolicyEdited = metricsPolicy + `hosts:
   mail.loads.example.com: [192.0.2.10]
 `
@@ -75,13 +75,13 @@ func TestMetricsFollowEachLoad(t *testing.T) {
 	m.reload()
 	secondLoad := [2]time.Time{before, time.Now()}
 	t.Run("an edit is a successful load with the new sizes and serial", func(t *testing.T) {
-		check(t, 2, 0, 3, 5, 2026010102, secondLoad[0], secondLoad[1])
+		check(t, 2, 0, 3, 6, 2026010102, secondLoad[0], secondLoad[1])
 	})
 
 	writeFile(t, path, "domains: {loads.example.com: {spf: [bogus]}}\n")
 	m.reload()
 	t.Run("a bad edit is a failed load and leaves the gauges of the table in service", func(t *testing.T) {
-		check(t, 2, 1, 3, 5, 2026010102, secondLoad[0], secondLoad[1])
+		check(t, 2, 1, 3, 6, 2026010102, secondLoad[0], secondLoad[1])
 	})
 }
 

@@ -51,7 +51,8 @@ func setup(c *caddy.Controller) error {
 			m.xfer = x
 		}
 		m.logWarnings()
-		m.notify()
+		// An unreachable secondary must not hold up serving: CoreDNS listens only after OnStartup.
+		go m.notify()
 		if m.Reload > 0 {
 			go m.watch(stop)
 		}

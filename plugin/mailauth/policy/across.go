@@ -3,8 +3,9 @@ package policy
 import "github.com/miekg/dns"
 
 // across runs the checks that need the whole policy rather than one value: SPF lookups counted
-// through the includes this policy serves, DMARC report addresses on other domains, and where
-// each name is written, for OutsideZones.
+// through the includes this policy serves, DMARC report addresses on other domains, the HELO
+// records of hosts that are also domains, MX targets, the DMARC policy behind a BIMI record, and
+// where each name is written, for OutsideZones.
 func (c *checker) across(p *Policy, doc *document) {
 	keys := map[string]string{} // domain name -> its key as written in the file
 	for _, k := range inFileOrder(&c.locator, doc.Domains, "domains") {
@@ -16,6 +17,9 @@ func (c *checker) across(p *Policy, doc *document) {
 	}
 	c.spfLookups(p, keys)
 	c.reportAuthorizations(p, doc, keys)
+	c.heloRecords(p, doc, keys)
+	c.mxTargets(p, doc, keys)
+	c.bimiDMARC(p, doc, keys)
 	if len(c.errs) == 0 {
 		p.where = c.places(p, doc)
 	}

@@ -46,14 +46,36 @@ func (c *checker) policy(doc *document) *Policy {
 
 	p.Hosts = c.hosts(doc.Hosts)
 	sort.Slice(p.Hosts, func(i, j int) bool { return p.Hosts[i].Name < p.Hosts[j].Name })
-	var index []int // position in the file of each network kept
+	var prefixes []netip.Prefix // of every network kept, for the overlap check
+	var index []int             // position in the file of each
+	zones := map[string]int{}   // delegated zone -> network index
 	for i, n := range doc.Networks {
-		if nw, ok := c.network(n, p.TTL, []any{"networks", i}); ok {
+		nw, d, ok := c.network(n, p.TTL, []any{"networks", i})
+		if !ok {
+			continue
+		}
+		prefixes, index = append(prefixes, nw.Prefix), append(index, i)
+		if d != nil {
+			if first, dup := zones[d.Zone]; dup {
+				line, _ := c.at("networks", first)
+				c.errorf([]any{"networks", i, "delegate", "zone"}, "delegate zone %s is also the zone of the network on line %d", d.Zone, line)
+				continue
+			}
+			zones[d.Zone] = i
+			p.Delegations = append(p.Delegations, *d)
+		}
+		if nw.Template != "" {
 			p.Networks = append(p.Networks, nw)
-			index = append(index, i)
 		}
 	}
-	c.overlaps(p.Networks, index)
+	for i := range p.Networks {
+		for j := range p.Delegations {
+			if p.Delegations[j].Prefix == p.Networks[i].Prefix {
+				p.Networks[i].Delegate = &p.Delegations[j]
+			}
+		}
+	}
+	c.overlaps(prefixes, index)
 	return p
 }
 
@@ -178,9 +200,14 @@ func (c *checker) unique(seen map[string]string, name, raw string, path []any, w
 
 func (c *checker) domain(name string, d *domainDoc, defTTL uint32, path []any) Domain {
 	dom := Domain{Name: name, TTL: c.ttl(d.TTL, defTTL, append(path, "ttl")...)}
+	if d.Parked {
+		return c.parked(dom, path)
+	}
 	if d.SPF != nil {
 		dom.SPF = c.spf(d.SPF, append(path, "spf"))
 	}
+	dom.SenderID = c.senderID(d, dom.SPF, path)
+	dom.MX = c.mx(d, path)
 	seen := map[string]string{}
 	for _, sel := range inFileOrder(&c.locator, d.DKIM, append(path, "dkim")...) {
 		selPath := append(path[:len(path):len(path)], "dkim", sel)
@@ -200,9 +227,13 @@ func (c *checker) domain(name string, d *domainDoc, defTTL uint32, path []any) D
 			c.errorf(append(path, "adsp"), "adsp %q is not one of unknown, all, discardable", d.ADSP)
 		}
 	}
+	dom.DomainKeys = c.domainKeys(d.DomainKeys, append(path[:len(path):len(path)], "domainkeys"))
 	if d.DMARC != nil {
 		dom.DMARC = c.dmarc(d.DMARC, append(path, "dmarc"))
 	}
+	dom.MTASTS = c.mtaSTS(d.MTASTS, dom, append(path[:len(path):len(path)], "mta_sts"))
+	dom.TLSRPT = c.tlsRPT(d.TLSRPT, append(path[:len(path):len(path)], "tls_rpt"))
+	dom.BIMI = c.bimi(d.BIMI, append(path[:len(path):len(path)], "bimi"))
 	return dom
 }
 
@@ -282,66 +313,46 @@ func dmarcTag(err error) string {
 	return ""
 }
 
-func (c *checker) hosts(in map[string][]string) []Host {
-	var hosts []Host
-	seen := map[string]string{}
-	owner := map[netip.Addr]string{} // address -> host, so that each address has one PTR
-	for _, raw := range inFileOrder(&c.locator, in, "hosts") {
-		path := []any{"hosts", raw}
-		name, ok := c.name(raw, path)
-		if !ok || !c.unique(seen, name, raw, path, "host") {
-			continue
-		}
-		if len(in[raw]) == 0 {
-			c.errorf(path, "host %q has no addresses", raw)
-			continue
-		}
-		h := Host{Name: name}
-		for i, s := range in[raw] {
-			a, err := netip.ParseAddr(strings.TrimSpace(s))
-			if err != nil || a.Zone() != "" {
-				c.errorf(append(path, i), "host %q: %q is not an IPv4 or IPv6 address", raw, s)
-				continue
-			}
-			a = a.Unmap()
-			if other, dup := owner[a]; dup {
-				c.errorf(append(path, i), "address %s is claimed by hosts %q and %q: its PTR can point back to only one", a, other, raw)
-				continue
-			}
-			owner[a] = raw
-			h.Addrs = append(h.Addrs, a)
-		}
-		hosts = append(hosts, h)
-	}
-	return hosts
-}
-
-func (c *checker) network(n *networkDoc, defTTL uint32, path []any) (Network, bool) {
+// network checks one network. It returns the network (without a Template when it is only
+// delegated) and its delegation, nil when it has none.
+func (c *checker) network(n *networkDoc, defTTL uint32, path []any) (Network, *Delegation, bool) {
 	if n == nil {
-		c.errorf(path, "network is empty: prefix and ptr are required")
-		return Network{}, false
+		c.errorf(path, "network is empty: prefix and ptr (or delegate) are required")
+		return Network{}, nil, false
 	}
 	pfx, err := netip.ParsePrefix(strings.TrimSpace(n.Prefix))
 	if err != nil {
 		c.errorf(append(path, "prefix"), "prefix %q is not an address prefix such as 198.51.100.0/24 or 2001:db8::/48", n.Prefix)
-		return Network{}, false
+		return Network{}, nil, false
 	}
 	if pfx.Masked() != pfx {
 		c.errorf(append(path, "prefix"), "prefix %s has host bits set: did you mean %s?", pfx, pfx.Masked())
-		return Network{}, false
+		return Network{}, nil, false
 	}
 	// Mail comes from IPv4 addresses, not their IPv4-mapped IPv6 form (RFC 4291 2.5.5.2), whose
 	// reverse names and {ip} spelling would be neither.
 	if pfx.Addr().Is4In6() {
 		c.errorf(append(path, "prefix"), "prefix %s is IPv4-mapped IPv6: write the IPv4 prefix instead", pfx)
-		return Network{}, false
+		return Network{}, nil, false
+	}
+	nw := Network{Prefix: pfx, TTL: c.ttl(n.TTL, defTTL, append(path, "ttl")...)}
+	var d *Delegation
+	if n.Delegate != nil {
+		var ok bool
+		if d, ok = c.delegation(pfx, n.Delegate, nw.TTL, append(path[:len(path):len(path)], "delegate")); !ok {
+			return Network{}, nil, false
+		}
+		if n.PTR == "" {
+			return nw, d, true // the PTRs are the delegate's business
+		}
 	}
 	tmpl, err := template(n.PTR)
 	if err != nil {
 		c.errorf(append(path, "ptr"), "%s", err)
-		return Network{}, false
+		return Network{}, nil, false
 	}
-	return Network{Prefix: pfx, Template: tmpl, TTL: c.ttl(n.TTL, defTTL, append(path, "ttl")...)}, true
+	nw.Template = tmpl
+	return nw, d, true
 }
 
 // longestIP is the longest text "{ip}" expands to: an IPv6 address such as
@@ -369,13 +380,13 @@ func template(s string) (string, error) {
 
 // overlaps rejects networks that share addresses: the name such an address gets would depend on
 // file order. index holds where each network stands in the file.
-func (c *checker) overlaps(nets []Network, index []int) {
+func (c *checker) overlaps(nets []netip.Prefix, index []int) {
 	for i := range nets {
 		for j := i + 1; j < len(nets); j++ {
-			if nets[i].Prefix.Overlaps(nets[j].Prefix) {
+			if nets[i].Overlaps(nets[j]) {
 				line, _ := c.at("networks", index[i])
 				c.errorf([]any{"networks", index[j], "prefix"},
-					"network %s overlaps network %s (line %d)", nets[j].Prefix, nets[i].Prefix, line)
+					"network %s overlaps network %s (line %d)", nets[j], nets[i], line)
 			}
 		}
 	}

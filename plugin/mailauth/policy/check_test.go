@@ -446,7 +446,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "an empty network entry",
 			body: "networks:\n  -\n",
-			want: []string{`2:3: network is empty: prefix and ptr are required`},
+			want: []string{`2:3: network is empty: prefix and ptr (or delegate) are required`},
 		},
 
 		// Hosts.

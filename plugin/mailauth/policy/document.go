@@ -2,14 +2,14 @@ package policy
 
 // The types below mirror the policy file's YAML one to one; the decoder fills them strictly
 // (unknown keys, wrong types and duplicate keys are errors) and Load then checks their values.
-// Every Go field name is its YAML key capitalised, which decodeError relies on.
+// Every Go field name is its YAML key capitalised, underscores dropped (mta_sts is MTASTS).
 
 type document struct {
 	TTL      *int64                `yaml:"ttl"`
 	SOA      *soaDoc               `yaml:"soa"`
 	NS       []string              `yaml:"ns"`
 	Domains  map[string]*domainDoc `yaml:"domains"`
-	Hosts    map[string][]string   `yaml:"hosts"`
+	Hosts    map[string]*hostDoc   `yaml:"hosts"`
 	Networks []*networkDoc         `yaml:"networks"`
 }
 
@@ -24,11 +24,18 @@ type soaDoc struct {
 }
 
 type domainDoc struct {
-	TTL   *int64                  `yaml:"ttl"`
-	SPF   []string                `yaml:"spf"`
-	DKIM  map[string]*selectorDoc `yaml:"dkim"`
-	ADSP  string                  `yaml:"adsp"`
-	DMARC *dmarcDoc               `yaml:"dmarc"`
+	TTL        *int64                  `yaml:"ttl"`
+	Parked     bool                    `yaml:"parked"`
+	SPF        []string                `yaml:"spf"`
+	SenderID   any                     `yaml:"senderid"` // true or a list of scopes; checked in senderID
+	MX         []string                `yaml:"mx"`       // null is the null MX, told apart in the AST
+	DKIM       map[string]*selectorDoc `yaml:"dkim"`
+	DomainKeys *domainKeysDoc          `yaml:"domainkeys"`
+	ADSP       string                  `yaml:"adsp"`
+	DMARC      *dmarcDoc               `yaml:"dmarc"`
+	MTASTS     *mtaSTSDoc              `yaml:"mta_sts"`
+	TLSRPT     *tlsRPTDoc              `yaml:"tls_rpt"`
+	BIMI       *bimiDoc                `yaml:"bimi"`
 }
 
 type selectorDoc struct {
@@ -40,6 +47,8 @@ type selectorDoc struct {
 	S       []string `yaml:"s"`
 	T       []string `yaml:"t"`
 	N       string   `yaml:"n"`
+
+	DomainKeys bool `yaml:"domainkeys"` // publish the key record without v=DKIM1, for RFC 4870 verifiers
 }
 
 type dmarcDoc struct {
@@ -59,7 +68,67 @@ type dmarcDoc struct {
 }
 
 type networkDoc struct {
-	Prefix string `yaml:"prefix"`
-	PTR    string `yaml:"ptr"`
-	TTL    *int64 `yaml:"ttl"`
+	Prefix   string       `yaml:"prefix"`
+	PTR      string       `yaml:"ptr"`
+	TTL      *int64       `yaml:"ttl"`
+	Delegate *delegateDoc `yaml:"delegate"`
+}
+
+type delegateDoc struct {
+	To   []string `yaml:"to"`
+	Zone string   `yaml:"zone"`
+}
+
+// hostDoc is a host written either as a list of addresses (the short form) or as a mapping
+// {addrs: [...], helo: false} (the long form). Both decode strictly: the decoder in service
+// decodes the chosen form, so unknown keys and wrong types keep their file positions.
+type hostDoc struct {
+	Addrs []string `yaml:"addrs"`
+	HELO  *bool    `yaml:"helo"`
+	long  bool     // written as a mapping: the addresses are under "addrs"
+}
+
+// UnmarshalYAML implements yaml.InterfaceUnmarshaler.
+func (h *hostDoc) UnmarshalYAML(unmarshal func(any) error) error {
+	var shape any
+	if err := unmarshal(&shape); err != nil {
+		return err
+	}
+	if _, ok := shape.(map[string]any); ok {
+		type long hostDoc // without the method, so that decoding it does not come back here
+		h.long = true
+		return unmarshal((*long)(h))
+	}
+	return unmarshal(&h.Addrs)
+}
+
+// addrPath is where the addresses of the host at path are written.
+func (h *hostDoc) addrPath(path []any) []any {
+	if h != nil && h.long {
+		return append(path[:len(path):len(path)], "addrs")
+	}
+	return path
+}
+
+type domainKeysDoc struct {
+	O string `yaml:"o"`
+	T string `yaml:"t"`
+	R string `yaml:"r"`
+	N string `yaml:"n"`
+}
+
+type mtaSTSDoc struct {
+	Mode   string   `yaml:"mode"`
+	MX     []string `yaml:"mx"`
+	MaxAge *int64   `yaml:"max_age"`
+}
+
+type tlsRPTDoc struct {
+	RUA []string `yaml:"rua"`
+}
+
+type bimiDoc struct {
+	L        string `yaml:"l"`
+	A        string `yaml:"a"`
+	Selector string `yaml:"selector"`
 }

@@ -231,11 +231,18 @@ func decodeError(name string, file *ast.File, err error) error {
 	)
 	switch {
 	case errors.As(err, &te):
-		found := te.SrcType.Kind().String()
+		found := "a value of another type"
+		if te.SrcType != nil {
+			found = te.SrcType.Kind().String()
+		}
 		if value != nil {
 			found = nodeName(unwrap(value).Type())
 		}
-		e.Msg = fmt.Sprintf("wrong type: %s expected, found %s", typeName(te.DstType), found)
+		want := "another type"
+		if te.DstType != nil {
+			want = typeName(te.DstType)
+		}
+		e.Msg = fmt.Sprintf("wrong type: %s expected, found %s", want, found)
 	case errors.As(err, &ne):
 		e.Msg = fmt.Sprintf("wrong type: %s expected, found %s", nodeName(ne.Expected), nodeName(ne.Actual))
 	case errors.As(err, &oe):

@@ -3,6 +3,7 @@ package policy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,7 +26,14 @@ func Load(path string) (*Policy, error) {
 
 // Parse is Load for a policy already in memory; name is used in error messages and dir is where
 // relative key file paths start.
-func Parse(name string, data []byte, dir string) (*Policy, error) {
+func Parse(name string, data []byte, dir string) (p *Policy, err error) {
+	// Whatever bytes an edit leaves in the file, a panic in the YAML library must not stop the
+	// server: it is one more reason to refuse the policy.
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, Errors{{File: name, Msg: fmt.Sprintf("the YAML decoder failed on this file (%v); check its syntax", r)}}
+		}
+	}()
 	// A file rewritten in place is empty for a moment; serving that would withdraw every record.
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Errors{{File: name, Msg: "the policy file is empty (write at least a comment to publish nothing on purpose)"}}
@@ -46,7 +54,10 @@ func Parse(name string, data []byte, dir string) (*Policy, error) {
 	// change at the next check instead of being mistaken for what was loaded.
 	c.digest.add(name, data)
 	// The decoder reads the first document only; a second one would be ignored without a word.
-	for _, d := range file.Docs[1:] {
+	for i, d := range file.Docs {
+		if i == 0 {
+			continue
+		}
 		if d.Body != nil {
 			line, col := 0, 0
 			if d.Start != nil && d.Start.Position != nil {
@@ -57,7 +68,7 @@ func Parse(name string, data []byte, dir string) (*Policy, error) {
 			break
 		}
 	}
-	p := c.policy(&doc)
+	p = c.policy(&doc)
 	c.across(p, &doc)
 	if len(c.errs) > 0 {
 		sortByPosition(c.errs)

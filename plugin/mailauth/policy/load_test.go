@@ -99,8 +99,8 @@ func TestExamplePolicyLoads(t *testing.T) {
 	}
 
 	wantHosts := []policy.Host{
-		{Name: "mail.example.org.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("2001:db8::10")}},
-		{Name: "mx.example.net.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.20")}},
+		{Name: "mail.example.org.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("2001:db8::10")}, HELO: true},
+		{Name: "mx.example.net.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.20")}, HELO: true},
 	}
 	if !reflect.DeepEqual(p.Hosts, wantHosts) {
 		t.Errorf("hosts %+v\nwant %+v", p.Hosts, wantHosts)

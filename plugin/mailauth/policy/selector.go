@@ -27,6 +27,9 @@ func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bo
 	case d.Revoked && (d.Key != "" || d.P != nil):
 		c.errorf(path, "dkim selector %q: revoked: true publishes an empty p=, so it takes no key or p", raw)
 		return Selector{}, false
+	case d.Revoked && d.DomainKeys:
+		rec, ok := c.domainKeysSelector(raw, "v=DKIM1; p=", "", path)
+		return Selector{Name: name, Record: rec}, ok
 	case d.Revoked:
 		return Selector{Name: name, Record: "v=DKIM1; p="}, true
 	}
@@ -65,6 +68,9 @@ func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bo
 	}
 	d, from := withFileTags(d, fileTags)
 	rec, ok := c.keyRecord(raw, key, d, from, path)
+	if ok && d.DomainKeys {
+		rec, ok = c.domainKeysSelector(raw, rec, key.Algorithm, path)
+	}
 	if !ok {
 		return Selector{}, false
 	}

@@ -35,16 +35,23 @@ func (c *checker) places(p *Policy, doc *document) []place {
 			continue
 		}
 		add("host "+n, "hosts."+k, "hosts", k)
-		for i, s := range doc.Hosts[k] {
+		h := doc.Hosts[k]
+		if h == nil {
+			continue
+		}
+		for i, s := range h.Addrs {
 			if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
-				add("address "+a.Unmap().String(), "hosts."+k, "hosts", k, i)
+				add("address "+a.Unmap().String(), "hosts."+k, append(h.addrPath([]any{"hosts", k}), i)...)
 			}
 		}
 	}
-	for i := range p.Networks {
-		key := fmt.Sprintf("networks[%d]", i)
-		add(fmt.Sprint("prefix ", i), key, "networks", i, "prefix")
-		add(fmt.Sprint("ptr ", i), key, "networks", i, "ptr")
+	for i, n := range doc.Networks {
+		// Networks are told apart by prefix: they do not overlap, and not all of them are in p.Networks.
+		if pfx, err := netip.ParsePrefix(strings.TrimSpace(n.Prefix)); err == nil {
+			key := fmt.Sprintf("networks[%d]", i)
+			add(fmt.Sprint("prefix ", pfx), key, "networks", i, "prefix")
+			add(fmt.Sprint("ptr ", pfx), key, "networks", i, "ptr")
+		}
 	}
 	return w
 }
@@ -100,13 +107,22 @@ func (p *Policy) OutsideZones(zones []string) Errors {
 			}
 		}
 	}
-	for i, n := range p.Networks {
-		prefix, ptr := where[fmt.Sprint("prefix ", i)], where[fmt.Sprint("ptr ", i)]
+	for _, n := range p.Networks {
+		ptr := where[fmt.Sprint("ptr ", n.Prefix)]
 		if _, domain, _ := strings.Cut(n.Template, "."); !served(domain) {
 			warn(ptr, fmt.Sprintf("the names the PTRs of %s point to (in %s) are", n.Prefix, domain), "them", organization(domain))
 		}
-		if !covered(n.Prefix, reverse) {
-			warn(prefix, fmt.Sprintf("the PTRs of %s are", n.Prefix), "them", reverseZone(n.Prefix))
+	}
+	for _, n := range p.Networks {
+		if n.Delegate == nil && !covered(n.Prefix, reverse) {
+			warn(where[fmt.Sprint("prefix ", n.Prefix)], fmt.Sprintf("the PTRs of %s are", n.Prefix), "them", reverseZone(n.Prefix))
+		}
+	}
+	// A delegated network is served where either side is: the /24's zone with the CNAMEs and the
+	// delegation, or the delegated zone with the PTRs (on the delegate's own server).
+	for _, d := range p.Delegations {
+		if !covered(d.Prefix, reverse) && !served(d.Zone) {
+			warn(where[fmt.Sprint("prefix ", d.Prefix)], fmt.Sprintf("the delegation of %s is", d.Prefix), "it", reverseZone(d.Prefix)+" or "+d.Zone)
 		}
 	}
 	sortByPosition(out)

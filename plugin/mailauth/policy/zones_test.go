@@ -44,3 +44,20 @@ func TestNothingIsOutsideZonesThatHoldEverything(t *testing.T) {
 	path, p := loadWarnings(t, "domains:\n  example.org:\nhosts:\n  mail.example.org: [192.0.2.10, \"2001:db8::1\"]\nnetworks:\n  - {prefix: 10.0.0.0/8, ptr: \"h-{ip}.example.org\"}\n")
 	assertMessages(t, path, p.OutsideZones([]string{"Example.ORG", "in-addr.arpa.", "ip6.arpa."}))
 }
+
+func TestADelegatedNetworkIsServedWhereEitherSideIs(t *testing.T) {
+	const body = `networks:
+  - {prefix: 192.0.2.64/26, ptr: "c-{ip}.example.org", delegate: {to: [ns1.customer.example.], zone: 64/26.2.0.192.in-addr.arpa.}}
+  - {prefix: 198.51.100.0/25, delegate: {to: [ns1.customer.example.], zone: 0/25.100.51.198.in-addr.arpa.}}
+`
+	path, p := loadWarnings(t, body)
+	// The customer's server: the delegated zone only.
+	assertMessages(t, path, p.OutsideZones([]string{"example.org.", "64/26.2.0.192.in-addr.arpa.", "0/25.100.51.198.in-addr.arpa."}))
+	// The parent's server: the /24 zones only.
+	assertMessages(t, path, p.OutsideZones([]string{"example.org.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa."}))
+	const list = "(example.org.)"
+	assertMessages(t, path, p.OutsideZones([]string{"example.org."}),
+		`2:14: networks[0]: the delegation of 192.0.2.64/26 is outside the zones this server block serves `+list+`; add a zone for 2.0.192.in-addr.arpa. or 64/26.2.0.192.in-addr.arpa. to publish it`,
+		`3:14: networks[1]: the delegation of 198.51.100.0/25 is outside the zones this server block serves `+list+`; add a zone for 100.51.198.in-addr.arpa. or 0/25.100.51.198.in-addr.arpa. to publish it`,
+	)
+}

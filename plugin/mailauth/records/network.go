@@ -27,15 +27,27 @@ func NewNetwork(n policy.Network) *Network {
 }
 
 // Name returns the name a's PTR points to: the template with {ip} replaced by a's text, dots or
-// colons turned into hyphens. IPv6 uses the RFC 5952 form, so 2001:db8::7 becomes 2001-db8--7.
+// colons turned into hyphens. IPv6 is written with all eight groups, each without leading zeros
+// (2001:db8::7 is 2001-db8-0-0-0-0-0-7): the "::" shorthand would make names such as
+// "v6-2001-db8--" that end in a hyphen, which is no valid host name (RFC 1123 2.1) and which mail
+// servers refuse in a HELO.
 func (n *Network) Name(a netip.Addr) string {
-	ip := a.String()
+	return n.head + ipLabel(a) + n.tail + "." + n.Domain
+}
+
+func ipLabel(a netip.Addr) string {
 	if a.Is4() {
-		ip = strings.ReplaceAll(ip, ".", "-")
-	} else {
-		ip = strings.ReplaceAll(ip, ":", "-")
+		return strings.ReplaceAll(a.String(), ".", "-")
 	}
-	return n.head + ip + n.tail + "." + n.Domain
+	b := a.As16()
+	var sb strings.Builder
+	for i := 0; i < 16; i += 2 {
+		if i > 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteString(strconv.FormatUint(uint64(b[i])<<8|uint64(b[i+1]), 16))
+	}
+	return sb.String()
 }
 
 // PTR returns the synthesized PTR record at owner for address a.

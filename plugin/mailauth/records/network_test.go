@@ -36,12 +36,12 @@ func TestNetworkNameAndAddrRoundTrip(t *testing.T) {
 		{"an IPv4 address has hyphens for dots", "198.51.100.0/24", "host-{ip}.pool.example.org.", "198.51.100.7", "host-198-51-100-7.pool.example.org."},
 		{"the first IPv4 address of the network", "198.51.100.0/24", "host-{ip}.pool.example.org.", "198.51.100.0", "host-198-51-100-0.pool.example.org."},
 		{"an IPv4 address before a suffix", "198.51.100.0/24", "{ip}-dyn.example.org.", "198.51.100.255", "198-51-100-255-dyn.example.org."},
-		{"an IPv6 address in RFC 5952 form", "2001:db8:100::/48", "v6-{ip}.pool.example.org.", "2001:db8:100::7", "v6-2001-db8-100--7.pool.example.org."},
-		{"an IPv6 address ending in ::", "2001:db8:100::/48", "v6-{ip}.pool.example.org.", "2001:db8:100::", "v6-2001-db8-100--.pool.example.org."},
-		{"an IPv6 address starting with ::", "::/64", "{ip}.v6.example.org.", "::1", "--1.v6.example.org."},
-		{"the IPv6 address ::", "::/64", "v6-{ip}.example.org.", "::", "v6---.example.org."},
+		{"an IPv6 address with all eight groups", "2001:db8:100::/48", "v6-{ip}.pool.example.org.", "2001:db8:100::7", "v6-2001-db8-100-0-0-0-0-7.pool.example.org."},
+		{"an IPv6 address ending in :: still ends in a digit", "2001:db8:100::/48", "v6-{ip}.pool.example.org.", "2001:db8:100::", "v6-2001-db8-100-0-0-0-0-0.pool.example.org."},
+		{"an IPv6 address starting with ::", "::/64", "{ip}.v6.example.org.", "::1", "0-0-0-0-0-0-0-1.v6.example.org."},
+		{"the IPv6 address ::", "::/64", "v6-{ip}.example.org.", "::", "v6-0-0-0-0-0-0-0-0.example.org."},
 		{"an IPv6 address with no :: in it", "2001:db8:100::/48", "{ip}.example.org.", "2001:db8:100:1:2:3:4:5", "2001-db8-100-1-2-3-4-5.example.org."},
-		{"an IPv6 address with hex letters", "2001:db8:100::/48", "{ip}.example.org.", "2001:db8:100:abcd::ef", "2001-db8-100-abcd--ef.example.org."},
+		{"an IPv6 address with hex letters", "2001:db8:100::/48", "{ip}.example.org.", "2001:db8:100:abcd::ef", "2001-db8-100-abcd-0-0-0-ef.example.org."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,14 +66,14 @@ func TestNetworkAddrAcceptsOnlyTheNameNameProduces(t *testing.T) {
 		n    *Network
 		in   string
 	}{
-		{"an IPv6 address written out in full", v6, "v6-2001-db8-100-0-0-0-0-7.pool.example.org."},
+		{"an IPv6 address in RFC 5952 form", v6, "v6-2001-db8-100--7.pool.example.org."},
 		{"an IPv6 address with leading zeros", v6, "v6-2001-0db8-100--7.pool.example.org."},
-		{"an IPv6 address with :: for a single zero group", v6, "v6-2001-db8-100--1-2-3-4.pool.example.org."},
+		{"an IPv6 address with leading zeros", v6, "v6-2001-0db8-100-0-0-0-0-7.pool.example.org."},
 		{"an IPv6 address in upper case (lower-casing is the caller's job)", v6, "v6-2001-DB8-100--7.pool.example.org."},
 		{"a template in upper case (lower-casing is the caller's job)", v4, "HOST-198-51-100-7.pool.example.org."},
 		{"an IPv4 address with a leading zero", v4, "host-198-51-100-07.pool.example.org."},
 		{"an IPv4 address outside the network", v4, "host-192-0-2-7.pool.example.org."},
-		{"an IPv6 address outside the network", v6, "v6-2001-db8-200--7.pool.example.org."},
+		{"an IPv6 address outside the network", v6, "v6-2001-db8-200-0-0-0-0-7.pool.example.org."},
 		{"an IPv6 address in an IPv4 network", v4, "host-2001-db8--7.pool.example.org."},
 		{"an IPv4 address in an IPv6 network", v6, "v6-198-51-100-7.pool.example.org."},
 		{"a name in another domain", v4, "host-198-51-100-7.example.org."},

@@ -9,6 +9,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/smtptls"
 )
 
 // rrText is the presentation form of each record, which shows owner, TTL, class, type and rdata.
@@ -66,13 +67,68 @@ func TestDomainSplitsALongKeyRecordIntoOneTXTOfSeveralStrings(t *testing.T) {
 	}
 }
 
-func TestHostPublishesItsAddressesAndAPTRBackForEach(t *testing.T) {
-	h := policy.Host{Name: "mail.example.org.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("2001:db8::10")}}
-	assertRRs(t, Host(h, 300),
+func TestHostPublishesItsAddressesAPTRBackForEachAndItsHELORecord(t *testing.T) {
+	h := policy.Host{Name: "mail.example.org.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("2001:db8::10")}, HELO: true}
+	assertRRs(t, Host(h, 300, ReverseName),
 		"mail.example.org.\t300\tIN\tA\t192.0.2.10",
 		"10.2.0.192.in-addr.arpa.\t300\tIN\tPTR\tmail.example.org.",
 		"mail.example.org.\t300\tIN\tAAAA\t2001:db8::10",
 		"0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.\t300\tIN\tPTR\tmail.example.org.",
+		"mail.example.org.\t300\tIN\tTXT\t\"v=spf1 a -all\"",
+	)
+}
+
+func TestHostWithoutHELOPublishesNoSPFAndItsPTRWhereTheOwnerFunctionSays(t *testing.T) {
+	h := policy.Host{Name: "mail.example.org.", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.70")}}
+	d := policy.Delegation{Zone: "64/26.2.0.192.in-addr.arpa."}
+	assertRRs(t, Host(h, 300, func(a netip.Addr) string { return d.Child(a) }),
+		"mail.example.org.\t300\tIN\tA\t192.0.2.70",
+		"70.64/26.2.0.192.in-addr.arpa.\t300\tIN\tPTR\tmail.example.org.",
+	)
+}
+
+func TestDomainPublishesTheRecordsBeyondTheCore(t *testing.T) {
+	d := policy.Domain{
+		Name:       "example.org.",
+		TTL:        600,
+		SPF:        "v=spf1 mx -all",
+		SenderID:   "spf2.0/mfrom,pra mx -all",
+		MX:         []policy.MX{{Preference: 10, Target: "mail.example.org."}, {Preference: 20, Target: "mx.example.net."}},
+		DomainKeys: "o=-",
+		MTASTS:     &smtptls.STS{Mode: "enforce", MX: []string{"mail.example.org"}, MaxAge: 86400},
+		TLSRPT:     "v=TLSRPTv1; rua=mailto:tls@example.org",
+		BIMI:       &policy.BIMI{Selector: "default", Record: "v=BIMI1; l=https://example.org/logo.svg"},
+	}
+	assertRRs(t, Domain(d),
+		"example.org.\t600\tIN\tTXT\t\"v=spf1 mx -all\"",
+		"example.org.\t600\tIN\tTXT\t\"spf2.0/mfrom,pra mx -all\"",
+		"example.org.\t600\tIN\tMX\t10 mail.example.org.",
+		"example.org.\t600\tIN\tMX\t20 mx.example.net.",
+		"_domainkey.example.org.\t600\tIN\tTXT\t\"o=-\"",
+		"_mta-sts.example.org.\t600\tIN\tTXT\t\"v=STSv1; id="+d.MTASTS.ID()+"\"",
+		"_smtp._tls.example.org.\t600\tIN\tTXT\t\"v=TLSRPTv1; rua=mailto:tls@example.org\"",
+		"default._bimi.example.org.\t600\tIN\tTXT\t\"v=BIMI1; l=https://example.org/logo.svg\"",
+	)
+}
+
+func TestAParkedDomainPublishesTheWildcardRevokedKey(t *testing.T) {
+	d := policy.Domain{Name: "example.org.", TTL: 600, Parked: true, SPF: "v=spf1 -all", MX: []policy.MX{{Target: "."}}}
+	assertRRs(t, Domain(d),
+		"example.org.\t600\tIN\tTXT\t\"v=spf1 -all\"",
+		"example.org.\t600\tIN\tMX\t0 .",
+		"*._domainkey.example.org.\t600\tIN\tTXT\t\"v=DKIM1; p=\"",
+	)
+}
+
+func TestADelegationIsACNAMEPerAddressAndTheNSOfTheChildZone(t *testing.T) {
+	d := policy.Delegation{Prefix: netip.MustParsePrefix("192.0.2.64/30"), Zone: "64/30.2.0.192.in-addr.arpa.", To: []string{"ns1.customer.example.", "ns2.customer.example."}, TTL: 60}
+	assertRRs(t, Delegation(d),
+		"64.2.0.192.in-addr.arpa.\t60\tIN\tCNAME\t64.64/30.2.0.192.in-addr.arpa.",
+		"65.2.0.192.in-addr.arpa.\t60\tIN\tCNAME\t65.64/30.2.0.192.in-addr.arpa.",
+		"66.2.0.192.in-addr.arpa.\t60\tIN\tCNAME\t66.64/30.2.0.192.in-addr.arpa.",
+		"67.2.0.192.in-addr.arpa.\t60\tIN\tCNAME\t67.64/30.2.0.192.in-addr.arpa.",
+		"64/30.2.0.192.in-addr.arpa.\t60\tIN\tNS\tns1.customer.example.",
+		"64/30.2.0.192.in-addr.arpa.\t60\tIN\tNS\tns2.customer.example.",
 	)
 }
 

@@ -24,6 +24,10 @@ type Table struct {
 	forward  map[string][]*records.Network // by the domain their synthesized names live in
 	byZone   map[string][]string           // names of each zone in canonical order
 	count    int
+
+	cuts      map[string]bool     // delegation points inside a zone of the table (RFC 2317 child zones)
+	parentNS  map[string][]dns.RR // by zone: NS of delegations whose child zone the table serves too
+	wildcards bool                // some name is a wildcard "*.", so misses look for a source of synthesis
 }
 
 // node is one owner name. An empty non-terminal has no sets.
@@ -40,10 +44,17 @@ type rrset struct {
 // Build makes the table of p for zones (fully qualified, lower-case). Records whose owner lies
 // outside every zone are left out. serial is the serial of the apex SOA of every zone.
 func Build(p *policy.Policy, zones []string, serial uint32) *Table {
-	t := &Table{Policy: p, Serial: serial, zones: zones, nodes: map[string]*node{}, forward: map[string][]*records.Network{}}
+	t := &Table{Policy: p, Serial: serial, zones: zones, nodes: map[string]*node{}, forward: map[string][]*records.Network{},
+		cuts: map[string]bool{}, parentNS: map[string][]dns.RR{}}
+	for _, d := range p.Delegations {
+		// A delegated zone that the table serves itself is a zone of its own, not a cut.
+		if z := t.zone(d.Zone); z != "" && z != d.Zone {
+			t.cuts[d.Zone] = true
+		}
+	}
 	for _, z := range zones {
 		t.add(records.SOA(z, p.SOA, serial, p.TTL), true)
-		for _, ns := range records.NS(z, p.NS, p.SOA, p.TTL) {
+		for _, ns := range records.NS(z, apexNS(p, z), p.SOA, p.TTL) {
 			t.add(ns, true)
 		}
 	}
@@ -56,7 +67,19 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 		t.add(records.ReportAuthorization(a), false)
 	}
 	for _, h := range p.Hosts {
-		for _, rr := range records.Host(h, p.TTL) {
+		for _, rr := range records.Host(h, p.TTL, p.PTROwner) {
+			t.add(rr, false)
+		}
+	}
+	for _, d := range p.Delegations {
+		for _, rr := range records.Delegation(d) {
+			if rr.Header().Rrtype == dns.TypeNS && t.zone(d.Zone) == d.Zone {
+				// The child zone's apex has these NS already; the parent zone lists them in transfers.
+				if parent := t.zone(parentName(d.Zone)); parent != "" {
+					t.parentNS[parent] = append(t.parentNS[parent], rr)
+				}
+				continue
+			}
 			t.add(rr, false)
 		}
 	}
@@ -66,6 +89,14 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 		t.forward[n.Domain] = append(t.forward[n.Domain], n)
 		// The domain the synthesized names live in has children, so it exists (RFC 8020).
 		t.addName(n.Domain)
+		if d := pn.Delegate; d != nil {
+			// At most 128 addresses: their PTRs in the delegated zone are listed rather than synthesized.
+			for a := pn.Prefix.Addr(); pn.Prefix.Contains(a); a = a.Next() {
+				if own, ok := t.nodes[d.Child(a)]; !ok || len(own.sets) == 0 {
+					t.add(n.PTR(d.Child(a), a), false)
+				}
+			}
+		}
 	}
 	sort.SliceStable(t.networks, func(i, j int) bool { return t.networks[i].Prefix.Bits() > t.networks[j].Prefix.Bits() })
 	t.index()
@@ -96,6 +127,14 @@ func (t *Table) add(rr dns.RR, apex bool) {
 	name := strings.ToLower(rr.Header().Name)
 	if t.zone(name) == "" {
 		return
+	}
+	// Below a delegation the parent zone holds nothing but the NS at the cut (no glue is needed:
+	// reverse zones are delegated to name servers named elsewhere).
+	if cut, ok := t.cutAbove(name); ok && (cut != name || rr.Header().Rrtype != dns.TypeNS) {
+		return
+	}
+	if strings.HasPrefix(name, "*.") {
+		t.wildcards = true
 	}
 	n := t.addName(name)
 	t.count++
@@ -136,12 +175,31 @@ func (t *Table) addName(name string) *node {
 type Result struct {
 	Exists bool     // the name exists: with no RRs this is NODATA, not NXDOMAIN
 	RRs    []dns.RR // the records of the asked type; shared with the table, never to be modified
+
+	// Referral says the name is at or below a delegation: NS holds the delegation's NS records, for
+	// the authority section of a non-authoritative answer. With RRs, the answer is a CNAME whose
+	// target is below a delegation of the same zone, and NS the referral that ends the chain.
+	Referral bool
+	NS       []dns.RR
+
+	// Wildcard says the records were synthesized from a wildcard (RFC 4592): they are the
+	// wildcard's with the owner name set to the query name, copies made for this answer.
+	Wildcard bool
 }
 
 // Lookup finds the records of qtype at name (lower-case, fully qualified, inside one of the zones).
 // apex says whether the zone's own SOA and NS are to be answered, which mailauth does only for the
-// zones it serves alone. qtype ANY returns every set at the name.
+// zones it serves alone. qtype ANY returns every set at the name. A CNAME answers every other type
+// at its name; a name at or below a delegation is a referral; a name that does not exist may be
+// synthesized from a wildcard.
 func (t *Table) Lookup(name string, qtype uint16, apex bool) Result {
+	if cut, ok := t.cutAbove(name); ok {
+		// The parent holds the DS of a child (none here), so DS at the cut is answered, not referred.
+		if cut == name && qtype == dns.TypeDS {
+			return Result{Exists: true}
+		}
+		return Result{Exists: true, Referral: true, NS: t.nodes[cut].set(dns.TypeNS)}
+	}
 	n, ok := t.nodes[name]
 	if ok && len(n.sets) > 0 {
 		// A name with records of its own (a host's PTR, say) wins over what a network would synthesize.
@@ -151,6 +209,10 @@ func (t *Table) Lookup(name string, qtype uint16, apex bool) Result {
 				res.RRs = append(res.RRs, s.rrs...)
 			}
 		}
+		if cname := n.set(dns.TypeCNAME); len(res.RRs) == 0 && len(cname) > 0 {
+			res.RRs = cname
+			res.NS = t.referralOf(name, cname[0].(*dns.CNAME).Target)
+		}
 		return res
 	}
 	if res, ok := t.reverse(name, qtype); ok {
@@ -159,7 +221,93 @@ func (t *Table) Lookup(name string, qtype uint16, apex bool) Result {
 	if res, ok := t.synthesizedName(name, qtype); ok {
 		return res
 	}
+	if !ok {
+		if res, ok := t.wildcard(name, qtype, apex); ok {
+			return res
+		}
+	}
 	return Result{Exists: ok}
+}
+
+// set returns the records of one type at n.
+func (n *node) set(rrtype uint16) []dns.RR {
+	for _, s := range n.sets {
+		if s.rrtype == rrtype {
+			return s.rrs
+		}
+	}
+	return nil
+}
+
+// cutAbove returns the delegation point at or above name inside name's zone, if there is one.
+func (t *Table) cutAbove(name string) (string, bool) {
+	if len(t.cuts) == 0 {
+		return "", false
+	}
+	z := t.zone(name)
+	for p := name; p != z && p != "."; p = parentName(p) {
+		if t.cuts[p] {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// referralOf returns the NS records that end a CNAME from name to target when target lies below
+// a delegation in the same zone: BIND follows a CNAME inside its zone (and into the referral),
+// but not into another zone, even one it also serves.
+func (t *Table) referralOf(name, target string) []dns.RR {
+	target = strings.ToLower(target)
+	if t.zone(target) != t.zone(name) {
+		return nil
+	}
+	if cut, ok := t.cutAbove(target); ok {
+		return t.nodes[cut].set(dns.TypeNS)
+	}
+	return nil
+}
+
+// wildcard synthesizes the answer for a name that does not exist from the wildcard "*." below its
+// closest encloser, the nearest existing name above it (RFC 4592 3.3.1): a name below an existing
+// name, empty non-terminals included, is never matched by a wildcard further up.
+func (t *Table) wildcard(name string, qtype uint16, apex bool) (Result, bool) {
+	if !t.wildcards {
+		return Result{}, false
+	}
+	z := t.zone(name)
+	for p := parentName(name); p != "" && dns.IsSubDomain(z, p); p = parentName(p) {
+		if _, exists := t.nodes[p]; !exists {
+			continue
+		}
+		w, ok := t.nodes["*."+p]
+		if !ok || len(w.sets) == 0 {
+			return Result{}, false
+		}
+		res := Result{Exists: true, Wildcard: true}
+		for _, s := range w.sets {
+			if (s.rrtype == qtype || qtype == dns.TypeANY) && (apex || !s.apex) {
+				for _, rr := range s.rrs {
+					c := dns.Copy(rr)
+					c.Header().Name = name
+					res.RRs = append(res.RRs, c)
+				}
+			}
+		}
+		return res, true
+	}
+	return Result{}, false
+}
+
+// parentName returns name without its first label: "." for a top-level name, "" for the root.
+func parentName(name string) string {
+	i, end := dns.NextLabel(name, 0)
+	if end {
+		return ""
+	}
+	if name[i:] == "" {
+		return "."
+	}
+	return name[i:]
 }
 
 // reverse answers names inside the reverse space of a network: the PTR of a whole address, and
@@ -174,7 +322,8 @@ func (t *Table) reverse(name string, qtype uint16) (Result, bool) {
 	}
 	full := pfx.Bits() == pfx.Addr().BitLen()
 	for _, n := range t.networks {
-		if n.Prefix.Addr().Is4() != pfx.Addr().Is4() {
+		// The reverse names of a delegated network are CNAMEs (or below a cut): nothing to synthesize.
+		if n.Prefix.Addr().Is4() != pfx.Addr().Is4() || n.Delegate != nil {
 			continue
 		}
 		if full && n.Prefix.Contains(pfx.Addr()) {
@@ -211,4 +360,15 @@ func (t *Table) synthesizedName(name string, qtype uint16) (Result, bool) {
 		return Result{Exists: true}, true
 	}
 	return Result{}, false
+}
+
+// apexNS returns the name servers of zone: those of the delegation that zone is the child zone of,
+// so that both sides of the delegation name the same servers, or else the policy's.
+func apexNS(p *policy.Policy, zone string) []string {
+	for _, d := range p.Delegations {
+		if d.Zone == zone {
+			return d.To
+		}
+	}
+	return p.NS
 }

@@ -55,6 +55,9 @@ func buildTestTable(t *testing.T) *Table {
 	return Build(p, testZones, 2026010101)
 }
 
+// helo is the HELO record of host h, as Lookup renders it.
+func helo(h string) string { return h + "\t300\tIN\tTXT\t\"v=spf1 a -all\"" }
+
 // reverse6 is the ip6.arpa name of s.
 func reverse6(s string) string {
 	name, _ := dns.ReverseAddr(netip.MustParseAddr(s).String())
@@ -99,8 +102,9 @@ func TestLookup(t *testing.T) {
 		// Hosts.
 		{"a host has its A record", "mail.example.org.", dns.TypeA, false, true, []string{"mail.example.org.\t300\tIN\tA\t192.0.2.10"}},
 		{"a host has its AAAA record", "mail.example.org.", dns.TypeAAAA, false, true, []string{"mail.example.org.\t300\tIN\tAAAA\t2001:db8::10"}},
-		{"ANY at a host returns both address sets", "mail.example.org.", dns.TypeANY, false, true, []string{"mail.example.org.\t300\tIN\tA\t192.0.2.10", "mail.example.org.\t300\tIN\tAAAA\t2001:db8::10"}},
-		{"a host has no TXT", "mail.example.org.", dns.TypeTXT, false, nodata, nil},
+		{"ANY at a host returns both address sets and its HELO record", "mail.example.org.", dns.TypeANY, false, true, []string{"mail.example.org.\t300\tIN\tA\t192.0.2.10", "mail.example.org.\t300\tIN\tAAAA\t2001:db8::10", helo("mail.example.org.")}},
+		{"a host has the SPF record of its HELO name", "mail.example.org.", dns.TypeTXT, false, true, []string{helo("mail.example.org.")}},
+		{"a host has no MX", "mail.example.org.", dns.TypeMX, false, nodata, nil},
 		{"a host's PTR points back to it", "10.2.0.192.in-addr.arpa.", dns.TypePTR, false, true, []string{"10.2.0.192.in-addr.arpa.\t300\tIN\tPTR\tmail.example.org."}},
 		{"a host's IPv6 PTR points back to it", reverse6("2001:db8::10"), dns.TypePTR, false, true, []string{reverse6("2001:db8::10") + "\t300\tIN\tPTR\tmail.example.org."}},
 		{"a host outside every zone still has its PTR in a zone", "99.2.0.192.in-addr.arpa.", dns.TypePTR, false, true, []string{"99.2.0.192.in-addr.arpa.\t300\tIN\tPTR\trelay.outside.test."}},
@@ -117,7 +121,7 @@ func TestLookup(t *testing.T) {
 		{"an address past the end of a /25 network is NXDOMAIN", "200.113.0.203.in-addr.arpa.", dns.TypePTR, false, nxdomain, nil},
 		{"a name below a full reverse name is NXDOMAIN", "x.7.100.51.198.in-addr.arpa.", dns.TypePTR, false, nxdomain, nil},
 		{"a reverse label with a leading zero is NXDOMAIN", "07.100.51.198.in-addr.arpa.", dns.TypePTR, false, nxdomain, nil},
-		{"an IPv6 network address gets a synthesized PTR", reverse6("2001:db8:100::7"), dns.TypePTR, false, true, []string{reverse6("2001:db8:100::7") + "\t300\tIN\tPTR\tv6-2001-db8-100--7.pool.example.org."}},
+		{"an IPv6 network address gets a synthesized PTR", reverse6("2001:db8:100::7"), dns.TypePTR, false, true, []string{reverse6("2001:db8:100::7") + "\t300\tIN\tPTR\tv6-2001-db8-100-0-0-0-0-7.pool.example.org."}},
 		{"a partial ip6.arpa name above a network is NODATA", "1.0.8.b.d.0.1.0.0.2.ip6.arpa.", dns.TypePTR, false, nodata, nil},
 		{"a partial ip6.arpa name beside a network is NXDOMAIN", "2.0.8.b.d.0.1.0.0.2.ip6.arpa.", dns.TypePTR, false, nxdomain, nil},
 
@@ -126,11 +130,11 @@ func TestLookup(t *testing.T) {
 		{"a synthesized name resolves to its address", "host-198-51-100-7.pool.example.org.", dns.TypeA, false, true, []string{"host-198-51-100-7.pool.example.org.\t60\tIN\tA\t198.51.100.7"}},
 		{"ANY at a synthesized name returns its address", "host-198-51-100-7.pool.example.org.", dns.TypeANY, false, true, []string{"host-198-51-100-7.pool.example.org.\t60\tIN\tA\t198.51.100.7"}},
 		{"a synthesized IPv4 name has no AAAA", "host-198-51-100-7.pool.example.org.", dns.TypeAAAA, false, nodata, nil},
-		{"a synthesized IPv6 name resolves to its address", "v6-2001-db8-100--7.pool.example.org.", dns.TypeAAAA, false, true, []string{"v6-2001-db8-100--7.pool.example.org.\t300\tIN\tAAAA\t2001:db8:100::7"}},
-		{"a synthesized IPv6 name has no A", "v6-2001-db8-100--7.pool.example.org.", dns.TypeA, false, nodata, nil},
+		{"a synthesized IPv6 name resolves to its address", "v6-2001-db8-100-0-0-0-0-7.pool.example.org.", dns.TypeAAAA, false, true, []string{"v6-2001-db8-100-0-0-0-0-7.pool.example.org.\t300\tIN\tAAAA\t2001:db8:100::7"}},
+		{"a synthesized IPv6 name has no A", "v6-2001-db8-100-0-0-0-0-7.pool.example.org.", dns.TypeA, false, nodata, nil},
 		{"a synthesized name in the zone apex's domain resolves", "n-203-0-113-5.example.net.", dns.TypeA, false, true, []string{"n-203-0-113-5.example.net.\t300\tIN\tA\t203.0.113.5"}},
 		{"a name for an address outside the network is NXDOMAIN", "host-198-51-101-7.pool.example.org.", dns.TypeA, false, nxdomain, nil},
-		{"a non-canonical spelling of an address is NXDOMAIN", "v6-2001-db8-100-0-0-0-0-7.pool.example.org.", dns.TypeAAAA, false, nxdomain, nil},
+		{"a non-canonical spelling of an address is NXDOMAIN", "v6-2001-db8-100--7.pool.example.org.", dns.TypeAAAA, false, nxdomain, nil},
 		{"a name below a synthesized name is NXDOMAIN", "x.host-198-51-100-7.pool.example.org.", dns.TypeA, false, nxdomain, nil},
 
 		// Zones served alone.
@@ -155,9 +159,10 @@ func TestLookup(t *testing.T) {
 func TestBuildCountsNamesAndRecordsInsideTheZonesOnly(t *testing.T) {
 	tb := buildTestTable(t)
 	// 6 zones with SOA and two NS; example.org's SPF, selector, ADSP and DMARC; mail.example.org's
-	// A, AAAA and two PTRs; mx.example.net's A and PTR; relay.outside.test's PTR (its A is outside).
-	// outside.test's SPF is outside every zone.
-	if got, want := tb.Records(), 6*3+4+4+2+1; got != want {
+	// A, AAAA, HELO record and two PTRs; mx.example.net's A, HELO record and PTR;
+	// relay.outside.test's PTR (its A and HELO record are outside). outside.test's SPF is outside
+	// every zone.
+	if got, want := tb.Records(), 6*3+4+5+3+1; got != want {
 		t.Errorf("Records() = %d, want %d", got, want)
 	}
 	// 6 apexes; old._domainkey, _domainkey, _adsp._domainkey, _dmarc; mail, pool (the networks'
