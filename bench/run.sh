@@ -108,7 +108,9 @@ gen() {
 	echo "$dir"
 }
 
-perf() { # perf TRANSPORT PORT DURATION QUERYFILE [dnsperf options...]
+# perfcmd TRANSPORT PORT DURATION QUERYFILE [dnsperf options...]: sets PERFCMD, the dnsperf command
+# line (an array, so that a background run's $! is dnsperf itself and takes SIGINT).
+perfcmd() {
 	local t=$1 port=$2 dur=$3 q=$4 opts=()
 	shift 4
 	case $t in
@@ -117,7 +119,7 @@ perf() { # perf TRANSPORT PORT DURATION QUERYFILE [dnsperf options...]
 	tcp) opts=(-m tcp) ;;
 	*) echo "unknown transport $t" >&2 && return 1 ;;
 	esac
-	"${CLI[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$dur" -c "$CLIENTS" -q "$OUTSTANDING" -v "${opts[@]}" "$@"
+	PERFCMD=("${CLI[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$dur" -c "$CLIENTS" -q "$OUTSTANDING" -v "${opts[@]}" "$@")
 }
 
 DATA=$(gen "$N")
@@ -143,7 +145,8 @@ for round in $(seq 1 "$ROUNDS"); do
 	for t in $TRANSPORTS; do
 		for k in "${order[@]}"; do
 			c0=$(cputicks "${PID[$k]}")
-			perf "$t" "${PORTS[$k]}" "$DURATION" "$DATA/queries-mix.txt" >"$OUT/dnsperf.out" 2>&1
+			perfcmd "$t" "${PORTS[$k]}" "$DURATION" "$DATA/queries-mix.txt"
+			"${PERFCMD[@]}" >"$OUT/dnsperf.out" 2>&1
 			c1=$(cputicks "${PID[$k]}")
 			line=$("$PROBE" dnsperf "$OUT/dnsperf.out")
 			done_q=$(awk '/Queries completed:/ {print $3}' "$OUT/dnsperf.out")
@@ -177,7 +180,8 @@ rate=()
 rm -f "$OUT/reload.fifo" && mkfifo "$OUT/reload.fifo"
 "${CLI[@]}" "$PROBE" window -times "$OUT/reload.times" <"$OUT/reload.fifo" >"$OUT/reload-window.txt" &
 WINDOW=$!
-perf udp "${PORTS[mailauth]}" 86400 "$RDIR/queries-mix.txt" -S 1 "${rate[@]}" >"$OUT/reload.fifo" 2>&1 &
+perfcmd udp "${PORTS[mailauth]}" 86400 "$RDIR/queries-mix.txt" -S 1 "${rate[@]}"
+"${PERFCMD[@]}" >"$OUT/reload.fifo" 2>&1 &
 PERF=$!
 PIDS+=("$PERF" "$WINDOW")
 sleep "$DURATION"
