@@ -285,3 +285,13 @@ networks:
 		t.Errorf("zones\n got: %q\nwant: %q", got, want)
 	}
 }
+
+func TestZoneAcceptsRFC2317ChildZoneNames(t *testing.T) {
+	zones, err := parseZones([]string{"64/26.2.0.192.in-addr.arpa", "192.0.2.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(zones, " ") != "64/26.2.0.192.in-addr.arpa. 2.0.192.in-addr.arpa." {
+		t.Errorf("zones %v", zones)
+	}
+}

@@ -18,12 +18,20 @@ import (
 func parseZones(args []string) ([]string, error) {
 	var zones []string
 	for _, a := range args {
-		if strings.Contains(a, "/") {
+		// A name under .arpa may hold a "/": RFC 2317 child zones such as 64/26.2.0.192.in-addr.arpa.
+		isName := strings.HasSuffix(strings.TrimSuffix(strings.ToLower(a), "."), ".arpa")
+		if strings.Contains(a, "/") && !isName {
 			if _, err := netip.ParsePrefix(a); err != nil {
 				return nil, fmt.Errorf("-zone %s: not an address prefix such as 192.0.2.0/24", a)
 			}
 		} else if _, ok := dns.IsDomainName(a); !ok || a == "" || strings.ContainsAny(a, " \t\\") {
 			return nil, fmt.Errorf("-zone %s: not a domain name", a)
+		}
+		if isName {
+			if z := dns.Fqdn(strings.ToLower(a)); !contains(zones, z) {
+				zones = append(zones, z)
+			}
+			continue
 		}
 		for _, z := range plugin.Host(a).NormalizeExact() {
 			if !contains(zones, z) {
