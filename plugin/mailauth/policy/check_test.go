@@ -258,7 +258,7 @@ func TestLoadRejects(t *testing.T) {
 			body: "domains:\n  example.org:\n    spf:\n      - mx\n      - ip4:300.1.1.1\n      - foo:bar\n      - a b\n" +
 				"      - +redirect=example.net\n      - all:x\n      - ip4:2001:db8::1\n      - \"\"\n      - include\n",
 			want: []string{
-				`5:9: SPF term "ip4:300.1.1.1": ip4 address "300.1.1.1" is not valid, as in "ip4:192.0.2.0/24"`,
+				`5:9: SPF term "ip4:300.1.1.1": ip4 address "300.1.1.1" is not valid; write it as in "ip4:192.0.2.0/24"`,
 				`6:9: SPF term "foo:bar": unknown mechanism "foo"`,
 				`7:9: SPF term "a b": the term contains whitespace; list each term as its own entry`,
 				`8:9: SPF term "+redirect=example.net": modifier "redirect" cannot take the qualifier "+"`,

@@ -288,7 +288,7 @@ func parseNetwork(t Term, arg string) (Term, error) {
 	addr, err := netip.ParseAddr(text)
 	switch {
 	case err != nil:
-		return Term{}, fmt.Errorf("%s address %q is not valid, as in %q", t.Name, text, example)
+		return Term{}, fmt.Errorf("%s address %q is not valid; write it as in %q", t.Name, text, example)
 	case addr.Zone() != "":
 		return Term{}, fmt.Errorf("%s address %q must not have a zone", t.Name, text)
 	case t.Name == "ip4" && !addr.Is4():
