@@ -37,7 +37,8 @@ type Policy struct {
 	// domain this policy serves (RFC 7489 7.1), sorted by owner name.
 	ReportAuthorizations []ReportAuthorization
 
-	where []place // where each domain, host and network is written, for OutsideZones
+	where  []place        // where each domain, host and network is written, for OutsideZones
+	byName map[string]int // index of Domains by name, built by serving while the policy is checked
 }
 
 // ReportAuthorization is the TXT record "v=DMARC1" at DOMAIN._report._dmarc.DEST, by which DEST
