@@ -156,12 +156,13 @@ func summarize(args []string) error {
 }
 
 // window reads the output of dnsperf -v -S 1 from stdin as it comes, then compares the latency of
-// the answers that arrived during the window (whole intervals overlapping it) with the rest, the
-// steady state. The window, "FROM TO" in Unix seconds, is read from -times once the input ends,
-// as it is known only after the reload.
+// the answers that arrived during the window (whole intervals overlapping it) with those before it,
+// the steady state, and those after it. The window, "FROM TO" in Unix seconds, is read from -times
+// once the input ends, as it is known only after the reload.
 func window(args []string) error {
 	fs := flag.NewFlagSet("window", flag.ExitOnError)
 	times := fs.String("times", "", `file holding "FROM TO", Unix seconds`)
+	intervals := fs.String("intervals", "", "file to write each interval to: time, answers, p50, p99 (ms)")
 	fs.Parse(args)
 	r, err := parseDnsperf(bufio.NewReaderSize(os.Stdin, 1<<20))
 	if err != nil {
@@ -175,25 +176,45 @@ func window(args []string) error {
 	if _, err := fmt.Sscan(string(raw), &from, &to); err != nil {
 		return fmt.Errorf("%s: %v", *times, err)
 	}
-	in, steady := hist{}, hist{}
+	var per strings.Builder
+	before, in, after := hist{}, hist{}, hist{}
+	var nBefore, nIn, nAfter int // seconds in each
 	worst, worstAt := 0.0, 0.0
 	for i, iv := range r.intervals {
+		if iv.at != 0 {
+			fmt.Fprintf(&per, "%+.0f\t%d\t%.3f\t%.3f\n", iv.at-from, iv.lat.count(), iv.lat.percentile(50), iv.lat.percentile(99))
+		}
 		switch {
-		case iv.at == 0 || i == 0:
-			// The first interval holds the ramp-up and the tail may be partial: neither is steady.
-		case iv.at >= from && iv.at-1 <= to:
+		case iv.at == 0 || i < 2:
+			// The first intervals hold the ramp-up and the tail may be partial: neither is steady.
+		case iv.at < from:
+			before.merge(iv.lat)
+			nBefore++
+		case iv.at-1 <= to:
 			in.merge(iv.lat)
+			nIn++
 			if p := iv.lat.percentile(99); p > worst {
 				worst, worstAt = p, iv.at
 			}
 		default:
-			steady.merge(iv.lat)
+			after.merge(iv.lat)
+			nAfter++
 		}
 	}
-	fmt.Printf("window %.1fs (edit to new serial + 1s): %d answers, p50 %.3f ms, p99 %.3f ms, worst 1s p99 %.3f ms (%.0fs after the edit)\n",
-		to-from, in.count(), in.percentile(50), in.percentile(99), worst, worstAt-from)
-	fmt.Printf("steady: %d answers, p50 %.3f ms, p99 %.3f ms\n", steady.count(), steady.percentile(50), steady.percentile(99))
-	fmt.Printf("whole run: %d sent, %d lost, %d failed (not NOERROR/NXDOMAIN), %.0f qps; window p99 / steady p99 = %.2f\n",
-		r.sent, r.lost, r.failed, r.qps, in.percentile(99)/steady.percentile(99))
+	if *intervals != "" {
+		if err := os.WriteFile(*intervals, []byte("seconds_from_edit\tanswers\tp50_ms\tp99_ms\n"+per.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	show := func(what string, h hist, secs int) {
+		fmt.Printf("%-7s %3ds %8d answers (%6.0f/s), p50 %8.3f ms, p99 %8.3f ms\n", what, secs, h.count(),
+			float64(h.count())/float64(max(secs, 1)), h.percentile(50), h.percentile(99))
+	}
+	show("before", before, nBefore)
+	show("reload", in, nIn)
+	show("after", after, nAfter)
+	fmt.Printf("reload window: edit to new serial + 1s, %.1fs; worst second p99 %.3f ms, %.0fs after the edit\n", to-from, worst, worstAt-from)
+	fmt.Printf("whole run: %d sent, %d lost, %d failed (not NOERROR/NXDOMAIN); reload p99 / p99 before = %.2f\n",
+		r.sent, r.lost, r.failed, in.percentile(99)/before.percentile(99))
 	return nil
 }
