@@ -29,6 +29,7 @@ OUTSTANDING=${OUTSTANDING:-100}
 SEED=${SEED:-1}
 RELOAD_QPS=${RELOAD_QPS:-20000}
 PHASES=${PHASES:-throughput big reload}
+STEADY=$((DURATION > 5 ? DURATION : 5)) # seconds of steady load before and after the reload
 OUT=${OUT:-bench/out}
 KINDS=(mailauth file whoami)
 
@@ -197,7 +198,7 @@ if has big || has reload; then
 fi
 if has reload; then
 	serial=$(grep -o 'serial: [0-9]*' "$RDIR/mail.yaml" | head -1 | cut -d' ' -f2)
-	log "reload: mailauth up with $RN domains; dnsperf over UDP at $RELOAD_QPS qps, an edit after ${DURATION}s"
+	log "reload: mailauth up with $RN domains; dnsperf over UDP at $RELOAD_QPS qps, an edit after ${STEADY}s"
 	rate=()
 	if [ "$RELOAD_QPS" -gt 0 ]; then rate=(-Q "$RELOAD_QPS"); fi
 	rm -f "$OUT/reload.fifo" && mkfifo "$OUT/reload.fifo"
@@ -208,14 +209,14 @@ if has reload; then
 	"${PERFCMD[@]}" >"$OUT/reload.fifo" 2>&1 &
 	PERF=$!
 	PIDS+=("$PERF" "$WINDOW")
-	sleep "$DURATION"
+	sleep "$STEADY"
 	edit=$(date +%s.%N)
 	# A new serial and one SPF term more: the change a provider makes many times a day.
 	sed -i "s/serial: $serial/serial: $((serial + 1))/; 0,/spf: \[/s/spf: \[/spf: [\"ip4:192.0.2.1\", /" "$RDIR/mail.yaml"
 	waitfor ms -addr "127.0.0.1:${PORTS[mailauth]}" -name bench.test. -type SOA -serial-above "$serial" \
 		-since "$(date -d "@$edit" +%s%N)" -timeout 2h
 	echo "$edit $(echo "$edit + $ms / 1000 + 1" | bc -l)" >"$OUT/reload.times"
-	sleep "$DURATION"
+	sleep "$STEADY"
 	kill -INT "$PERF" 2>/dev/null || true
 	wait "$PERF" || true
 	wait "$WINDOW"

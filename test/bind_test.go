@@ -111,6 +111,21 @@ controls { };
 	if err := os.WriteFile(confPath, []byte(conf.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	b := runNamed(t, named, confPath, port)
+	eventually(t, 10*time.Second, func() bool {
+		m := new(dns.Msg)
+		m.SetQuestion("version.bind.", dns.TypeTXT)
+		m.Question[0].Qclass = dns.ClassCHAOS
+		_, _, err := (&dns.Client{Timeout: 200 * time.Millisecond}).Exchange(m, b.udp)
+		return err == nil
+	})
+	return b
+}
+
+// runNamed starts named in the foreground with the configuration at confPath, listening on
+// 127.0.0.1:port, stops it when the test ends, and shows its log if the test failed.
+func runNamed(t *testing.T, named, confPath string, port int) server {
+	t.Helper()
 	cmd := exec.Command(named, "-g", "-c", confPath, "-n", "1")
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -125,15 +140,7 @@ controls { };
 		}
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	b := server{udp: addr, tcp: addr}
-	eventually(t, 10*time.Second, func() bool {
-		m := new(dns.Msg)
-		m.SetQuestion("version.bind.", dns.TypeTXT)
-		m.Question[0].Qclass = dns.ClassCHAOS
-		_, _, err := (&dns.Client{Timeout: 200 * time.Millisecond}).Exchange(m, addr)
-		return err == nil
-	})
-	return b
+	return server{udp: addr, tcp: addr}
 }
 
 func serialAfter(a, b uint32) bool { return a != b && int32(a-b) > 0 }

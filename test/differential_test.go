@@ -241,21 +241,7 @@ controls { };
 	}
 	confPath := filepath.Join(dir, "named-primary.conf")
 	writeText(t, confPath, conf.String())
-	cmd := exec.Command(named, "-g", "-c", confPath, "-n", "1")
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("named output:\n%s", out.String())
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	b := server{udp: addr, tcp: addr}
+	b := runNamed(t, named, confPath, port)
 	for _, z := range zones {
 		eventually(t, 10*time.Second, func() bool { return soaSerial(t, b, z) != 0 })
 	}

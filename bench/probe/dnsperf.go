@@ -185,8 +185,8 @@ func window(args []string) error {
 			fmt.Fprintf(&per, "%+.0f\t%d\t%.3f\t%.3f\n", iv.at-from, iv.lat.count(), iv.lat.percentile(50), iv.lat.percentile(99))
 		}
 		switch {
-		case iv.at == 0 || i < 2:
-			// The first intervals hold the ramp-up and the tail may be partial: neither is steady.
+		case iv.at == 0 || i == 0:
+			// The first interval holds the ramp-up and the tail may be partial: neither is steady.
 		case iv.at < from:
 			before.merge(iv.lat)
 			nBefore++

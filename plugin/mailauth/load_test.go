@@ -9,7 +9,7 @@ import (
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 )
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)

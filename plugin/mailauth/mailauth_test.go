@@ -39,7 +39,7 @@ ns1 3600 IN A 192.0.2.53
 
 // newTestPlugin serves example.org beside a file plugin holding testZone, and example.net and
 // 2.0.192.in-addr.arpa alone.
-func newTestPlugin(t *testing.T, withFall bool) *MailAuth {
+func newTestPlugin(t testing.TB, withFall bool) *MailAuth {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mail.yaml")
