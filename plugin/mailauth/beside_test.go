@@ -16,7 +16,7 @@ func TestReplacedDropsTheZoneFilesRecordsOfAKindThePolicyPublishes(t *testing.T)
 	}
 	ours := []dns.RR{rr(`example.org. 300 IN TXT "v=spf1 mx -all"`), rr(`example.org. 300 IN MX 0 .`)}
 	theirs := []dns.RR{
-		rr(`example.org. 300 IN TXT "v=spf1 a ~all"`),     // an old SPF record: replaced
+		rr(`example.org. 300 IN TXT "v=spf1 a ~all"`),       // an old SPF record: replaced
 		rr(`example.org. 300 IN TXT "site-verification=x"`), // another kind: kept
 		rr(`example.org. 300 IN MX 10 mail.example.org.`),   // the policy's MX win
 		rr(`example.org. 300 IN A 192.0.2.1`),               // kept
