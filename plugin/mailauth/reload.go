@@ -2,6 +2,7 @@ package mailauth
 
 import (
 	"errors"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ func (m *MailAuth) reload() {
 		t := m.table.Load()
 		m.loadedAt = time.Now()
 		log.Infof("loaded %s: serial %d, %d names, %d records", m.Policy, t.Serial, t.Names(), t.Records())
+		// Parsing a large policy leaves much more garbage than the table it builds: give it back
+		// now rather than carry it as resident memory.
+		debug.FreeOSMemory()
 		m.logWarnings()
 		m.notify()
 	}

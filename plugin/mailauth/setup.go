@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ func setup(c *caddy.Controller) error {
 		return plugin.Error(name, err)
 	}
 	m.loadedAt = time.Now()
+	debug.FreeOSMemory() // see reload
 	// Every server block that loads this policy adds its zones, for the warnings about names that
 	// no zone covers.
 	key := zoneSetKey(m.Policy)

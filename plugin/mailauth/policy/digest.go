@@ -32,14 +32,23 @@ func (d *digester) sum() Digest {
 
 // Fingerprint hashes files as Load does when it reads them: Fingerprint(p.Files) equals p.Digest
 // as long as none of the files has changed. An unreadable file is an error.
+// It streams each file through the hash, so checking a large policy every few seconds costs no
+// memory.
 func Fingerprint(files []string) (Digest, error) {
 	d := newDigester()
 	for _, f := range files {
-		content, err := os.ReadFile(f)
+		fh, err := os.Open(f)
 		if err != nil {
 			return Digest{}, err
 		}
-		d.add(f, content)
+		io.WriteString(d.h, f)
+		d.h.Write([]byte{0})
+		_, err = io.Copy(d.h, fh)
+		fh.Close()
+		if err != nil {
+			return Digest{}, err
+		}
+		d.h.Write([]byte{0})
 	}
 	return d.sum(), nil
 }
