@@ -89,20 +89,7 @@ func TestBINDSecondaryTransfersEveryZoneFollowsNotifyAndAnswersAlike(t *testing.
 func startNamed(t *testing.T, named, dir string, port, primaryPort int, zones []string) server {
 	t.Helper()
 	var conf strings.Builder
-	fmt.Fprintf(&conf, `options {
-	directory "%[1]s";
-	pid-file "%[1]s/named.pid";
-	listen-on port %[2]d { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	minimal-responses yes;
-	dnssec-validation no;
-	allow-notify { 127.0.0.1; };
-	session-keyfile "%[1]s/session.key";
-};
-controls { };
-`, dir, port)
+	conf.WriteString(namedOptions(dir, "named", port, "allow-notify { 127.0.0.1; };"))
 	for _, z := range zones {
 		fmt.Fprintf(&conf, "zone %q { type secondary; primaries { 127.0.0.1 port %d; }; file %q; };\n",
 			z, primaryPort, filepath.Join(dir, strings.ReplaceAll(strings.TrimSuffix(z, "."), "/", "_")+".db"))
@@ -120,6 +107,26 @@ controls { };
 		return err == nil
 	})
 	return b
+}
+
+// namedOptions is the configuration every named of the tests shares: loopback only on port, no
+// recursion, minimal responses (mailauth's), files in dir named after name; extra is added to
+// the options.
+func namedOptions(dir, name string, port int, extra string) string {
+	return fmt.Sprintf(`options {
+	directory "%[1]s";
+	pid-file "%[1]s/%[2]s.pid";
+	listen-on port %[3]d { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	notify no;
+	minimal-responses yes;
+	dnssec-validation no;
+	session-keyfile "%[1]s/%[2]s-session.key";
+	%[4]s
+};
+controls { };
+`, dir, name, port, extra)
 }
 
 // runNamed starts named in the foreground with the configuration at confPath, listening on

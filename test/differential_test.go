@@ -215,22 +215,9 @@ func checkerExport(t *testing.T, dir string) map[string]string {
 func startNamedPrimary(t *testing.T, named, dir string, port int, files map[string]string) server {
 	t.Helper()
 	var conf strings.Builder
-	fmt.Fprintf(&conf, `options {
-	directory "%[1]s";
-	pid-file "%[1]s/named-primary.pid";
-	listen-on port %[2]d { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	minimal-responses yes;
-	dnssec-validation no;
 	// A primary refuses names that are not host names by default; mailauth synthesizes some
 	// (see TestSynthesizedHostNamesAreValidHostNames). Secondaries only warn, and so does this.
-	check-names primary warn;
-	session-keyfile "%[1]s/session-primary.key";
-};
-controls { };
-`, dir, port)
+	conf.WriteString(namedOptions(dir, "named-primary", port, "check-names primary warn;"))
 	zones := make([]string, 0, len(files))
 	for z := range files {
 		zones = append(zones, z)
