@@ -5,7 +5,6 @@ package mailauth
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,7 +49,7 @@ func (m *MailAuth) Name() string { return name }
 func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Msg) (int, error) {
 	state := request.Request{W: w, Req: r}
 	qname := state.Name()
-	zone := longestZone(m.Zones, qname)
+	zone := table.LongestZone(m.Zones, qname)
 	if zone == "" || state.QClass() != dns.ClassINET {
 		return plugin.NextOrFailure(m.Name(), m.Next, ctx, w, r)
 	}
@@ -58,7 +57,7 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	// the child zone of an RFC 2317 delegation, BIND answers DS at the child's apex from the parent.
 	if state.QType() == dns.TypeDS && qname == zone {
 		if i, end := dns.NextLabel(qname, 0); !end {
-			if parent := longestZone(m.Zones, qname[i:]); parent != "" {
+			if parent := table.LongestZone(m.Zones, qname[i:]); parent != "" {
 				zone = parent
 			}
 		}
@@ -149,17 +148,4 @@ func negativeSOA(rr dns.RR) dns.RR {
 	return &c
 }
 
-// longestZone returns the longest of zones that name (lower-case, fully qualified) is in, or "".
 // It is plugin.Zones.Matches without the label splitting and its allocations on every query.
-func longestZone(zones []string, name string) string {
-	best := ""
-	for _, z := range zones {
-		if len(z) <= len(best) || !strings.HasSuffix(name, z) {
-			continue
-		}
-		if len(name) == len(z) || z == "." || name[len(name)-len(z)-1] == '.' {
-			best = z
-		}
-	}
-	return best
-}

@@ -178,24 +178,3 @@ func assertRRs(t *testing.T, section string, got []dns.RR, want []string) {
 		t.Errorf("%s:\n%s\nwant:\n%s", section, strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
-
-func TestLongestZoneMatchesWholeLabelsOnly(t *testing.T) {
-	zones := []string{"example.org.", "sub.example.org.", "2.0.192.in-addr.arpa."}
-	for name, want := range map[string]string{
-		"example.org.":             "example.org.",
-		"a.b.example.org.":         "example.org.",
-		"x.sub.example.org.":       "sub.example.org.",
-		"sub.example.org.":         "sub.example.org.",
-		"notexample.org.":          "",
-		"example.net.":             "",
-		"12.2.0.192.in-addr.arpa.": "2.0.192.in-addr.arpa.",
-		"12.0.192.in-addr.arpa.":   "",
-	} {
-		if got := longestZone(zones, name); got != want {
-			t.Errorf("%s: zone %q, want %q", name, got, want)
-		}
-		if got := longestZone(append(zones, "."), name); want == "" && got != "." {
-			t.Errorf("%s: with the root zone, zone %q, want \".\"", name, got)
-		}
-	}
-}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
 	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dmarc"
@@ -80,7 +79,7 @@ func (c *checker) policy(doc *document) *Policy {
 }
 
 func (c *checker) ttl(v *int64, def uint32, path ...any) uint32 {
-	if v == nil || !c.whole(path) {
+	if v == nil {
 		return def
 	}
 	if *v < 0 || *v > maxTTL {
@@ -91,7 +90,7 @@ func (c *checker) ttl(v *int64, def uint32, path ...any) uint32 {
 }
 
 func (c *checker) u32(v *int64, def uint32, key string, path ...any) uint32 {
-	if v == nil || !c.whole(path) {
+	if v == nil {
 		return def
 	}
 	if *v < 0 || *v > 1<<32-1 {
@@ -123,23 +122,6 @@ func (c *checker) soa(d *soaDoc) SOA {
 	s.Expire = c.u32(d.Expire, s.Expire, "expire", "soa", "expire")
 	s.Minimum = c.u32(d.Minimum, s.Minimum, "minimum", "soa", "minimum")
 	return s
-}
-
-// whole reports whether the number at path is written as a whole number. The decoder also fills
-// an integer from a decimal ("1.5" becomes 1) or a quoted string, which would publish a value the
-// user did not write.
-func (c *checker) whole(path []any) bool {
-	n := c.node(path...)
-	if n == nil {
-		return true
-	}
-	switch t := unwrap(n).Type(); t {
-	case ast.IntegerType, ast.AliasType:
-		return true
-	default:
-		c.errorf(path, "%s: wrong type: a whole number expected, found %s", path[len(path)-1], nodeName(t))
-		return false
-	}
 }
 
 // zoneName checks an SOA name: one label without a dot ("hostmaster") is relative and kept so, for
@@ -275,13 +257,7 @@ func (c *checker) dmarc(d *dmarcDoc, path []any) string {
 	if d.RF != "" {
 		p.RF = strings.Split(d.RF, ":")
 	}
-	if d.PCT != nil && !c.whole(append(path, "pct")) {
-		return ""
-	}
 	if d.RI != nil {
-		if !c.whole(append(path, "ri")) {
-			return ""
-		}
 		if *d.RI < 0 || *d.RI > 1<<32-1 {
 			c.errorf(append(path, "ri"), "dmarc tag ri: %d is out of range (0 to %d)", *d.RI, uint32(1<<32-1))
 			return ""
@@ -406,11 +382,9 @@ func contains(list []string, s string) bool {
 // once, as a policy may list thousands of hosts.
 func inFileOrder[V any](l *locator, m map[string]V, path ...any) []string {
 	order := make(map[string]int, len(m))
-	if mn, ok := unwrap(l.node(path...)).(*ast.MappingNode); ok {
-		for i, mv := range mn.Values {
-			if k := keyName(mv.Key); order[k] == 0 {
-				order[k] = i + 1
-			}
+	if n := l.node(path...); n != nil {
+		for i, e := range entries(n) {
+			order[keyName(e.key)] = i + 1
 		}
 	}
 	keys := make([]string, 0, len(m))

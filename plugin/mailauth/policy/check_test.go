@@ -14,6 +14,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -207,12 +208,68 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "an unclosed flow list is a syntax error",
 			body: "ttl: 60\ndomains: [\n",
-			want: []string{`2:10: list end token ']' not found`},
+			want: []string{`3: did not find expected node content`},
 		},
 		{
 			name: "a tab used for indentation is a syntax error",
 			body: "domains:\n\texample.org: {}\n",
-			want: []string{"2:1: found character '\t' that cannot start any token"},
+			want: []string{"2:1: found character that cannot start any token (a tab: YAML indents with spaces only)"},
+		},
+		{
+			name: "every duplicate key is reported, each naming the first",
+			body: "ttl: 60\nttl: 70\nttl: 80\n",
+			want: []string{`2:1: duplicate key "ttl" (first at line 1)`, `3:1: duplicate key "ttl" (first at line 1)`},
+		},
+		{
+			name: "unknown keys and wrong types anywhere in the file are all reported",
+			body: "ttl: one\ndomains:\n  example.org: {spf: -all, dmark: {p: none}}\n",
+			want: []string{`1:6: ttl: wrong type: a whole number expected, found a string`,
+				`3:22: spf: wrong type: a list expected, found a string`, `3:28: unknown key "dmark"`},
+		},
+		{
+			name: "?all in a flow list is a key to YAML, and the message says to quote it",
+			body: "domains:\n  example.org: {spf: [mx, ?all]}\n",
+			want: []string{`2:27: spf: wrong type: a string expected, found a mapping: in [...] a "?" at the start of a value begins a key; quote the value, as in ["?all"]`},
+		},
+		{
+			name: "a key that is a list is not a name",
+			body: "domains:\n  [example.org]: {spf: [-all]}\n",
+			want: []string{`2:3: a key must be a name, not a list`},
+		},
+		{
+			name: "a tag the policy does not know is refused, not read as text",
+			body: "domains:\n  example.org:\n    adsp: !vault abc\n",
+			want: []string{`3:11: adsp: tag !vault is not plain YAML: write the value without it`},
+		},
+		{
+			name: "an alias to an anchor that does not exist is placed at the alias",
+			body: "domains:\n  example.org: {spf: *common}\n",
+			want: []string{`2:22: alias *common refers to no anchor &common above it`},
+		},
+		{
+			name: "an alias inside the value it names is refused, not expanded forever",
+			body: "domains:\n  example.org: {spf: [-all], senderid: &s [pra, *s]}\n",
+			want: []string{`2:49: alias *s is inside the value it names`},
+		},
+		{
+			name: "a byte that is not UTF-8 text is placed",
+			body: "ttl: 60\ndomains:\n  ex\xffample.org: {}\n",
+			want: []string{`3:5: invalid leading UTF-8 octet (the policy is read as UTF-8 text, without control characters)`},
+		},
+		{
+			name: "a syntax error inside a list names the line the list starts on",
+			body: "domains:\n  example.org:\n    spf: [mx, \"-all\"\n    adsp: all\n",
+			want: []string{`3: did not find expected ',' or ']': a [ list is not closed`},
+		},
+		{
+			name: "a syntax error on the first line is on line 1",
+			body: "ttl: 60: 70\n",
+			want: []string{`1: mapping values are not allowed in this context`},
+		},
+		{
+			name: "a merged mapping's unknown key is reported where it is written",
+			body: "domains:\n  example.org: &base {spf: [-all], dmark: x}\n  example.net:\n    <<: *base\n",
+			want: []string{`2:36: unknown key "dmark"`},
 		},
 		{
 			name: "a second YAML document is not silently ignored",
@@ -446,7 +503,7 @@ func TestLoadRejects(t *testing.T) {
 		{
 			name: "an empty network entry",
 			body: "networks:\n  -\n",
-			want: []string{`2:3: network is empty: prefix and ptr (or delegate) are required`},
+			want: []string{`2:4: network is empty: prefix and ptr (or delegate) are required`},
 		},
 
 		// Hosts.
@@ -600,6 +657,46 @@ func TestLoadAccepts(t *testing.T) {
 				want := "a.example. b.example. aa mm zz a.example. 192.0.2.1 2001:db8::1 z.example. 192.0.2.2"
 				if strings.Join(got, " ") != want {
 					t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
+				}
+			},
+		},
+		{
+			name: "anchors, aliases and merge keys share values; keys written beside a merge win",
+			body: "domains:\n  example.org: &base\n    spf: &spf [\"ip4:192.0.2.1\", -all]\n    adsp: all\n" +
+				"  example.net:\n    <<: *base\n    adsp: discardable\n  example.com:\n    <<: [*base]\n    spf: *spf\n",
+			check: func(t *testing.T, p *policy.Policy) {
+				got := map[string]string{}
+				for _, d := range p.Domains {
+					got[d.Name] = d.SPF + " | " + d.ADSP
+				}
+				want := map[string]string{
+					"example.com.": "v=spf1 ip4:192.0.2.1 -all | dkim=all",
+					"example.net.": "v=spf1 ip4:192.0.2.1 -all | dkim=discardable",
+					"example.org.": "v=spf1 ip4:192.0.2.1 -all | dkim=all",
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("got  %v\nwant %v", got, want)
+				}
+			},
+		},
+		{
+			name: "numbers in YAML's notations, and strings that look like numbers",
+			body: "ttl: 0x3c\nsoa: {serial: 2_026_010_101}\ndomains:\n  example.org:\n    dmarc: {p: none, fo: 1, rua: [mailto:d@example.org]}\n",
+			check: func(t *testing.T, p *policy.Policy) {
+				if p.TTL != 60 || p.SOA.Serial != 2026010101 {
+					t.Errorf("ttl %d serial %d, want 60 and 2026010101", p.TTL, p.SOA.Serial)
+				}
+				if want := "v=DMARC1; p=none; rua=mailto:d@example.org; fo=1"; p.Domains[0].DMARC != want {
+					t.Errorf("dmarc %q, want %q", p.Domains[0].DMARC, want)
+				}
+			},
+		},
+		{
+			name: "a file that is only a comment, or only null, publishes nothing",
+			body: "# nothing yet\n~\n",
+			check: func(t *testing.T, p *policy.Policy) {
+				if len(p.Domains)+len(p.Hosts)+len(p.Networks) != 0 {
+					t.Errorf("published %+v", p)
 				}
 			},
 		},

@@ -80,31 +80,22 @@ type delegateDoc struct {
 }
 
 // hostDoc is a host written either as a list of addresses (the short form) or as a mapping
-// {addrs: [...], helo: false} (the long form). Both decode strictly: the decoder in service
-// decodes the chosen form, so unknown keys and wrong types keep their file positions.
+// {addrs: [...], helo: false} (the long form).
 type hostDoc struct {
 	Addrs []string `yaml:"addrs"`
 	HELO  *bool    `yaml:"helo"`
-	long  bool     // written as a mapping: the addresses are under "addrs"
+	short bool     // written as the list of addresses alone
 }
 
-// UnmarshalYAML implements yaml.InterfaceUnmarshaler.
-func (h *hostDoc) UnmarshalYAML(unmarshal func(any) error) error {
-	var shape any
-	if err := unmarshal(&shape); err != nil {
-		return err
-	}
-	if _, ok := shape.(map[string]any); ok {
-		type long hostDoc // without the method, so that decoding it does not come back here
-		h.long = true
-		return unmarshal((*long)(h))
-	}
-	return unmarshal(&h.Addrs)
+// shortForm implements shortForm: anything but a mapping is the list of addresses.
+func (h *hostDoc) shortForm() any {
+	h.short = true
+	return &h.Addrs
 }
 
 // addrPath is where the addresses of the host at path are written.
 func (h *hostDoc) addrPath(path []any) []any {
-	if h != nil && h.long {
+	if h != nil && !h.short {
 		return append(path[:len(path):len(path)], "addrs")
 	}
 	return path

@@ -1,15 +1,15 @@
 package policy
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
-	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Error is one problem in a policy file, located at the YAML node that causes it.
@@ -45,11 +45,14 @@ func (es Errors) Error() string {
 // decoding can still point at the line and column the user has to change.
 type locator struct {
 	file  string
-	ast   *ast.File
+	root  *yaml.Node // the body of the document; nil when it is empty
 	errs  Errors
 	warns Errors
-	keys  map[*ast.MappingNode]map[string]*ast.MappingValueNode // built on first use, see child
+	keys  map[*yaml.Node]map[string]entry // built on first use, see child
 }
+
+// entry is one key of a mapping and its value, as written (the value may be an alias).
+type entry struct{ key, value *yaml.Node }
 
 // at returns the position of the node reached by following keys (strings) and list indexes (ints)
 // from the document root; when the node does not exist it falls back to its nearest ancestor.
@@ -60,23 +63,23 @@ func (l *locator) at(path ...any) (int, int) {
 	return position(key, value)
 }
 
-// node returns the node at path, or nil when there is none.
-func (l *locator) node(path ...any) ast.Node {
+// node returns the node at path, aliases followed, or nil when there is none.
+func (l *locator) node(path ...any) *yaml.Node {
 	_, value, ok := l.follow(path)
 	if !ok {
 		return nil
 	}
-	return value
+	return resolve(value)
 }
 
-// follow walks path from the root of the first document. It returns the deepest node reached, the
-// key or "-" that introduced it (nil in a flow list and at the root) and whether the whole path
-// was followed.
-func (l *locator) follow(path []any) (key, value ast.Node, ok bool) {
-	if l.ast == nil || len(l.ast.Docs) == 0 {
+// follow walks path from the root of the document. It returns the deepest node reached as written
+// there, the key that introduced it (nil for list entries and at the root) and whether the whole
+// path was followed.
+func (l *locator) follow(path []any) (key, value *yaml.Node, ok bool) {
+	if l.root == nil {
 		return nil, nil, false
 	}
-	value = l.ast.Docs[0].Body
+	value = l.root
 	for _, step := range path {
 		next, nextKey := l.child(value, step)
 		if next == nil {
@@ -84,89 +87,86 @@ func (l *locator) follow(path []any) (key, value ast.Node, ok bool) {
 		}
 		key, value = nextKey, next
 	}
-	return key, value, value != nil
+	return key, value, true
 }
 
-// child returns the value under step (a key or an index) in n, and the key or "-" before it.
+// child returns the value under step (a key or an index) in n, and the key before it.
 // Each mapping's keys are indexed once, since a policy of many domains looks up every one.
-func (l *locator) child(n ast.Node, step any) (value, key ast.Node) {
-	n = unwrap(n)
+func (l *locator) child(n *yaml.Node, step any) (value, key *yaml.Node) {
+	n = resolve(n)
 	switch step := step.(type) {
 	case string:
-		if m, ok := n.(*ast.MappingNode); ok {
-			if mv := l.keyIndex(m)[step]; mv != nil {
-				return valueOf(mv), mv.Key
+		if n.Kind == yaml.MappingNode {
+			if e, ok := l.keyIndex(n)[step]; ok {
+				return e.value, e.key
 			}
 		}
 	case int:
-		if s, ok := n.(*ast.SequenceNode); ok && step >= 0 && step < len(s.Values) {
-			if len(s.Entries) == len(s.Values) {
-				// A block list entry is introduced by its "-", which is where an empty entry is.
-				return s.Values[step], s.Entries[step]
-			}
-			return s.Values[step], nil
+		if n.Kind == yaml.SequenceNode && step >= 0 && step < len(n.Content) {
+			return n.Content[step], nil
 		}
 	}
 	return nil, nil
 }
 
-// keyIndex returns the entries of m by key name; with duplicate keys (an error reported
-// elsewhere) the first one wins, as in a linear search.
-func (l *locator) keyIndex(m *ast.MappingNode) map[string]*ast.MappingValueNode {
+// keyIndex returns the entries of m by key name.
+func (l *locator) keyIndex(m *yaml.Node) map[string]entry {
 	if idx, ok := l.keys[m]; ok {
 		return idx
 	}
 	if l.keys == nil {
-		l.keys = map[*ast.MappingNode]map[string]*ast.MappingValueNode{}
+		l.keys = map[*yaml.Node]map[string]entry{}
 	}
-	idx := make(map[string]*ast.MappingValueNode, len(m.Values))
-	for _, mv := range m.Values {
-		if k := keyName(mv.Key); idx[k] == nil {
-			idx[k] = mv
-		}
+	entries := entries(m)
+	idx := make(map[string]entry, len(entries))
+	for _, e := range entries {
+		idx[keyName(e.key)] = e
 	}
 	l.keys[m] = idx
 	return idx
 }
 
-// valueOf returns the value of a mapping entry; a key with nothing after it has a null value node.
-func valueOf(mv *ast.MappingValueNode) ast.Node {
-	if mv.Value == nil {
-		return mv.Key
+// entries returns the entries of the mapping m in the order the decoder reads them: those written
+// in it, then those merged into it (<<: *anchor) under keys it does not write itself. With
+// duplicate keys (an error reported by the decoder) the first one wins.
+func entries(m *yaml.Node) []entry {
+	m = resolve(m)
+	if m.Kind != yaml.MappingNode {
+		return nil
 	}
-	return mv.Value
-}
-
-// unwrap looks through anchors and tags to the value they decorate.
-func unwrap(n ast.Node) ast.Node {
-	for {
-		switch w := n.(type) {
-		case *ast.AnchorNode:
-			n = w.Value
-		case *ast.TagNode:
-			n = w.Value
-		default:
-			return n
+	list := make([]entry, 0, len(m.Content)/2)
+	seen := make(map[string]bool, len(m.Content)/2)
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		switch {
+		case isMerge(k):
+			merges = append(merges, v)
+		case k.Kind == yaml.ScalarNode && !seen[keyName(k)]:
+			seen[keyName(k)] = true
+			list = append(list, entry{k, v})
 		}
 	}
-}
-
-// keyName is a mapping key as the decoder sees it: unquoted, numbers in decimal.
-func keyName(k ast.Node) string {
-	switch s := unwrap(k).(type) {
-	case *ast.StringNode:
-		return s.Value
-	case ast.ScalarNode:
-		return fmt.Sprint(s.GetValue())
+	for _, mv := range merges {
+		for _, src := range mergeSources(mv) {
+			if src = resolve(src); src.Kind != yaml.MappingNode {
+				continue
+			}
+			for i := 0; i+1 < len(src.Content); i += 2 {
+				if k := src.Content[i]; k.Kind == yaml.ScalarNode && !isMerge(k) && !seen[keyName(k)] {
+					seen[keyName(k)] = true
+					list = append(list, entry{k, src.Content[i+1]})
+				}
+			}
+		}
 	}
-	return k.GetToken().Value
+	return list
 }
 
-// position applies the rule documented on at.
-func position(key, value ast.Node) (int, int) {
+// position applies the rule documented on at; value is the node as written, perhaps an alias.
+func position(key, value *yaml.Node) (int, int) {
 	n := value
-	switch unwrap(value).(type) {
-	case *ast.MappingNode, *ast.SequenceNode, *ast.NullNode, nil:
+	if r := resolve(value); r == nil || r.Kind != yaml.ScalarNode || isNull(r) {
 		if key != nil {
 			n = key
 		}
@@ -174,13 +174,7 @@ func position(key, value ast.Node) (int, int) {
 	if n == nil {
 		return 0, 0
 	}
-	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 {
-		n = m.Values[0].Key // a block mapping's own token is the first ':'
-	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
-		return tk.Position.Line, tk.Position.Column
-	}
-	return 0, 0
+	return n.Line, n.Column
 }
 
 // errorf records a problem at the node found by path.
@@ -197,147 +191,109 @@ func (l *locator) warnf(path []any, format string, args ...any) {
 }
 
 // sortByPosition puts es in file order; problems at one place keep the order they were found in.
-func sortByPosition(es Errors) {
+// A problem found twice at one place (in a value an alias repeats) is listed once.
+func sortByPosition(es Errors) Errors {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i], es[j]
 		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
 	})
+	out := es[:0]
+	for i, e := range es {
+		if i > 0 && *e == *es[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
-// decodeError translates the YAML parser's and decoder's errors into Errors with their position and
-// a message phrased in the policy file's terms rather than in Go's. file is the parsed document, nil
-// when the parser failed; it names the key a type error is about, which the decoder does not
-// reliably do for nested keys.
-func decodeError(name string, file *ast.File, err error) error {
-	var ye yaml.Error
-	if !errors.As(err, &ye) {
-		return Errors{{File: name, Msg: err.Error()}}
+// syntaxError turns the YAML parser's error into an Error. The parser gives the line (of the
+// problem, or of the construct it is in) but not the column, and leaves out the line when it is
+// the first; problems with the bytes themselves and unknown anchors it does not place at all, so
+// they are found here.
+func syntaxError(name string, data []byte, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: name, Msg: msg}
+	if m := parserLine.FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Msg = m[2]
+		if _, ok := parserProblems[e.Msg]; ok {
+			e.Line++ // the parser, unlike the scanner, counts lines from 0
+		}
+		// The end of a file without a final line break is on a line of its own to the parser.
+		if last := lastLine(data); e.Line > last {
+			e.Line = last
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		e.Msg = fmt.Sprintf("alias *%s refers to no anchor &%s above it", m[1], m[1])
+		e.Line, e.Col = lineCol(data, bytes.Index(data, []byte("*"+m[1])))
+	} else if at := badByte(data); at >= 0 {
+		e.Line, e.Col = lineCol(data, at)
+		e.Msg += " (the policy is read as UTF-8 text, without control characters)"
+	} else {
+		e.Line = 1
 	}
-	e := &Error{File: name, Msg: ye.GetMessage()}
-	tk := ye.GetToken()
-	if tk != nil && tk.Position != nil {
-		e.Line, e.Col = tk.Position.Line, tk.Position.Column
+	if explained := parserProblems[e.Msg]; explained != "" {
+		e.Msg = explained
 	}
-	var key, value ast.Node
-	item := false // value is an entry of the list under key, not key's own value
-	if tk != nil && tk.Position != nil && file != nil && len(file.Docs) > 0 {
-		key, value, item = find(file.Docs[0].Body, nil, false, tk.Position.Line, tk.Position.Column)
-	}
-	var (
-		te *yaml.TypeError
-		ne *yaml.UnexpectedNodeTypeError
-		oe *yaml.OverflowError
-		ue *yaml.UnknownFieldError
-	)
-	switch {
-	case errors.As(err, &te):
-		found := "a value of another type"
-		if te.SrcType != nil {
-			found = te.SrcType.Kind().String()
-		}
-		if value != nil {
-			found = nodeName(unwrap(value).Type())
-		}
-		want := "another type"
-		if te.DstType != nil {
-			want = typeName(te.DstType)
-		}
-		e.Msg = fmt.Sprintf("wrong type: %s expected, found %s", want, found)
-	case errors.As(err, &ne):
-		e.Msg = fmt.Sprintf("wrong type: %s expected, found %s", nodeName(ne.Expected), nodeName(ne.Actual))
-	case errors.As(err, &oe):
-		e.Msg = fmt.Sprintf("%s is out of range", oe.SrcNum)
-	case errors.As(err, &ue):
-		e.Msg = "unknown key " + strings.TrimPrefix(e.Msg, "unknown field ")
-	default:
-		// The parser, not the decoder, finds duplicate keys, and says so in a message of its own.
-		if m := duplicateKey.FindStringSubmatch(e.Msg); m != nil {
-			e.Msg = fmt.Sprintf("duplicate key %s (first at line %s)", m[1], m[2])
-		}
-		e.Msg = strings.ReplaceAll(e.Msg, "sequence", "list")
-	}
-	if te != nil || ne != nil || oe != nil {
-		if key != nil {
-			e.Msg = keyName(key) + ": " + e.Msg
-		}
-		if value != nil && !item {
-			e.Line, e.Col = position(key, value)
+	// YAML indents with spaces only; a tab is the most common cause of "cannot start any token",
+	// and invisible in most editors.
+	if lines := bytes.Split(data, []byte("\n")); e.Line > 0 && e.Line <= len(lines) {
+		line := lines[e.Line-1]
+		if indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]; bytes.IndexByte(indent, '\t') >= 0 {
+			e.Col = bytes.IndexByte(indent, '\t') + 1
+			e.Msg += " (a tab: YAML indents with spaces only)"
 		}
 	}
-	return Errors{e}
+	return e
 }
 
-// find returns the node that starts at line:col and the nearest key above it, searching n depth
-// first; item says whether the node is a list entry rather than the key's own value. The decoder
-// reports a wrong value by its first token, so this is how its error gets back to the key the
-// user wrote.
-func find(n, key ast.Node, item bool, line, col int) (ast.Node, ast.Node, bool) {
-	if n == nil {
-		return nil, nil, false
-	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line == line && tk.Position.Column == col {
-		return key, n, item
-	}
-	switch n := n.(type) {
-	case *ast.AnchorNode:
-		return find(n.Value, key, item, line, col)
-	case *ast.TagNode:
-		return find(n.Value, key, item, line, col)
-	case *ast.MappingNode:
-		for _, mv := range n.Values {
-			if k, v, i := find(valueOf(mv), mv.Key, false, line, col); v != nil {
-				return k, v, i
-			}
-		}
-	case *ast.SequenceNode:
-		// An entry of a list is reported under the key of the list.
-		for _, entry := range n.Values {
-			if k, v, i := find(entry, key, true, line, col); v != nil {
-				return k, v, i
-			}
-		}
-	}
-	return nil, nil, false
+// parserProblems are the problems yaml.v3's parser (rather than its scanner) reports, with what
+// they mean where one is needed.
+var parserProblems = map[string]string{
+	"did not find expected <stream-start>":   "",
+	"did not find expected <document start>": "",
+	"found undefined tag handle":             "",
+	"did not find expected node content":     "",
+	"did not find expected '-' indicator":    "",
+	"did not find expected key":              "",
+	"did not find expected ',' or ']'":       "did not find expected ',' or ']': a [ list is not closed",
+	"did not find expected ',' or '}'":       "did not find expected ',' or '}': a { mapping is not closed",
+	"found duplicate %YAML directive":        "",
+	"found incompatible YAML document":       "the %YAML directive asks for a YAML version other than 1.1; remove the %YAML line",
+	"found duplicate %TAG directive":         "",
 }
 
-// duplicateKey matches the decoder's `mapping key "x" already defined at [2:3]`.
-var duplicateKey = regexp.MustCompile(`^mapping key (".*") already defined at \[(\d+):\d+\]`)
+var (
+	parserLine    = regexp.MustCompile(`^line (\d+): (.*)$`)                 // "line 3: did not find expected key"
+	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`) // the parser's
+)
 
-// typeName says in the policy file's words what a Go type holds.
-func typeName(t reflect.Type) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+// badByte returns the offset of the first byte that is not UTF-8 text YAML allows, or -1.
+func badByte(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 || r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return i
+		}
+		i += size
 	}
-	switch t.Kind() {
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Map, reflect.Struct:
-		return "a mapping"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	}
-	return "a whole number"
+	return -1
 }
 
-// nodeName says in the policy file's words what a YAML node holds.
-func nodeName(t ast.NodeType) string {
-	switch t {
-	case ast.MappingType, ast.MappingValueType:
-		return "a mapping"
-	case ast.SequenceType:
-		return "a list"
-	case ast.StringType, ast.LiteralType:
-		return "a string"
-	case ast.IntegerType:
-		return "a whole number"
-	case ast.FloatType, ast.InfinityType, ast.NanType:
-		return "a decimal number"
-	case ast.BoolType:
-		return "true or false"
-	case ast.NullType:
-		return "nothing"
+// lastLine returns the number of the last line of data, counting line breaks as YAML does (LF,
+// CR LF or a lone CR).
+func lastLine(data []byte) int {
+	crlf := bytes.Count(data, []byte("\r\n"))
+	return bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - crlf + 1
+}
+
+// lineCol returns the 1-based line and column (in bytes) of offset in data, 0, 0 for a negative one.
+func lineCol(data []byte, offset int) (int, int) {
+	if offset < 0 || offset > len(data) {
+		return 0, 0
 	}
-	return t.YAMLName()
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	return line, offset - (bytes.LastIndexByte(before, '\n') + 1) + 1
 }

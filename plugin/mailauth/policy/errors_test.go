@@ -3,8 +3,6 @@ package policy
 import (
 	"errors"
 	"testing"
-
-	"github.com/goccy/go-yaml/parser"
 )
 
 func TestErrorTextLeavesOutAnUnknownPosition(t *testing.T) {
@@ -50,11 +48,11 @@ networks:
   - prefix: 198.51.100.0/24
   -
 `
-	file, err := parser.ParseBytes([]byte(doc), 0)
+	body, _, err := parseDocuments([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &locator{file: "p.yaml", ast: file}
+	l := &locator{file: "p.yaml", root: body}
 	tests := []struct {
 		name      string
 		path      []any
@@ -66,8 +64,8 @@ networks:
 		{"a list entry is located at the entry", []any{"domains", "example.org", "spf", 1}, 4, 15},
 		{"an empty value is located at its key", []any{"domains", "example.org", "dkim", "s1"}, 6, 7},
 		{"a single-quoted key is found by its value", []any{"domains", "example.net", "ttl"}, 8, 10},
-		{"a block list entry that is a mapping is located at its dash", []any{"networks", 0}, 10, 3},
-		{"an empty block list entry is located at its dash", []any{"networks", 1}, 11, 3},
+		{"a block list entry that is a mapping is located at its first key", []any{"networks", 0}, 10, 5},
+		{"an empty block list entry is located after its dash", []any{"networks", 1}, 11, 4},
 		{"a missing key falls back to the nearest ancestor", []any{"domains", "example.org", "dmarc", "p"}, 3, 3},
 		{"an index past the end falls back to the list", []any{"networks", 5}, 9, 1},
 		{"a key looked up in a scalar falls back to the scalar", []any{"ttl", "x"}, 1, 6},
@@ -83,11 +81,12 @@ networks:
 }
 
 func TestLocatorWithoutADocumentHasNoPosition(t *testing.T) {
-	file, err := parser.ParseBytes(nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range []*locator{{file: "p.yaml"}, {file: "p.yaml", ast: file}} {
+	for _, doc := range []string{"", "# a comment\n", "---\n"} {
+		body, _, err := parseDocuments([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := &locator{file: "p.yaml", root: body}
 		if line, col := l.at("ttl"); line != 0 || col != 0 {
 			t.Errorf("at ttl = %d:%d, want 0:0", line, col)
 		}

@@ -2,7 +2,10 @@ package policy
 
 import (
 	"net/mail"
+	"strconv"
 	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Sender ID (RFC 4406) and DomainKeys (RFC 4870) are historic: mail receivers moved to SPF and
@@ -44,7 +47,7 @@ func (c *checker) senderID(d *domainDoc, spf string, path []any) string {
 			scopes = append(scopes, scope)
 		}
 	default:
-		c.errorf(at, "senderid: wrong type: true or a list of scopes (mfrom, pra) expected, found %s", nodeName(unwrap(c.node(at...)).Type()))
+		c.errorf(at, "senderid: wrong type: true or a list of scopes (mfrom, pra) expected, found %s", kindName(c.node(at...)))
 		return ""
 	}
 	if d.SPF == nil {
@@ -60,12 +63,14 @@ func (c *checker) senderID(d *domainDoc, spf string, path []any) string {
 
 // text quotes the scalar at path as written, for messages about values of any type.
 func (c *checker) text(path []any) string {
-	if n := c.node(path...); n != nil {
-		if tk := unwrap(n).GetToken(); tk != nil {
-			return `"` + tk.Value + `"`
-		}
+	switch n := c.node(path...); {
+	case n == nil:
+		return `""`
+	case n.Kind == yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	default:
+		return kindName(n)
 	}
-	return `""`
 }
 
 // domainKeys returns the DomainKeys policy record published at _domainkey.DOMAIN (RFC 4870

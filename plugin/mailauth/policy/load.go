@@ -9,8 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Load reads, decodes and checks the policy file at path. Key files named in it are read relative
@@ -38,44 +37,31 @@ func Parse(name string, data []byte, dir string) (p *Policy, err error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, Errors{{File: name, Msg: "the policy file is empty (write at least a comment to publish nothing on purpose)"}}
 	}
-	file, err := parser.ParseBytes(data, 0)
+	body, next, err := parseDocuments(data)
 	if err != nil {
-		return nil, decodeError(name, nil, err)
+		return nil, Errors{syntaxError(name, data, err)}
 	}
-	// Decode the tree already parsed rather than the bytes again: parsing is most of a load.
 	var doc document
-	if len(file.Docs) > 0 && file.Docs[0].Body != nil {
-		if err := yaml.NodeToValue(file.Docs[0].Body, &doc, yaml.Strict()); err != nil && !errors.Is(err, io.EOF) {
-			return nil, decodeError(name, file, err)
+	if body != nil {
+		if errs := decodeDocument(name, data, body, &doc); len(errs) > 0 {
+			return nil, sortByPosition(errs)
 		}
 	}
-	c := &checker{locator: locator{file: name, ast: file}, dir: dir, digest: newDigester()}
+	c := &checker{locator: locator{file: name, root: body}, dir: dir, digest: newDigester()}
 	// The digest covers the very bytes used, so that an edit made while they are read is seen as a
 	// change at the next check instead of being mistaken for what was loaded.
 	c.digest.add(name, data)
-	// The decoder reads the first document only; a second one would be ignored without a word.
-	for i, d := range file.Docs {
-		if i == 0 {
-			continue
-		}
-		if d.Body != nil {
-			line, col := 0, 0
-			if d.Start != nil && d.Start.Position != nil {
-				line, col = d.Start.Position.Line, d.Start.Position.Column
-			}
-			c.errs = append(c.errs, &Error{File: name, Line: line, Col: col,
-				Msg: "a second YAML document starts here; a policy is one document, so remove the \"---\" line"})
-			break
-		}
+	// A policy is one document; a second one would be ignored without a word.
+	if next != nil {
+		c.errs = append(c.errs, &Error{File: name, Line: next.Line, Col: next.Column,
+			Msg: "a second YAML document starts here; a policy is one document, so remove the \"---\" line"})
 	}
 	p = c.policy(&doc)
 	c.across(p, &doc)
 	if len(c.errs) > 0 {
-		sortByPosition(c.errs)
-		return nil, c.errs
+		return nil, sortByPosition(c.errs)
 	}
-	sortByPosition(c.warns)
-	p.Warnings = c.warns
+	p.Warnings = sortByPosition(c.warns)
 	p.Path = name
 	p.Digest = c.digest.sum()
 	p.Files = append([]string{name}, c.files...)
@@ -89,4 +75,36 @@ func unwrapPathError(err error) string {
 		return pe.Err.Error()
 	}
 	return strings.TrimSpace(err.Error())
+}
+
+// parseDocuments parses data into YAML node trees. It returns the body of the first document (nil
+// when the file holds only comments) and the second document when one has content.
+func parseDocuments(data []byte) (body, next *yaml.Node, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	if len(first.Content) > 0 && !empty(first.Content[0]) {
+		body = first.Content[0]
+	}
+	var second yaml.Node
+	if err := dec.Decode(&second); err != nil {
+		if errors.Is(err, io.EOF) {
+			return body, nil, nil
+		}
+		return nil, nil, err
+	}
+	if len(second.Content) > 0 && !empty(second.Content[0]) {
+		next = &second
+	}
+	return body, next, nil
+}
+
+// empty reports whether n is the body of a document with nothing in it but comments.
+func empty(n *yaml.Node) bool {
+	return isNull(n) && n.Value == ""
 }

@@ -107,7 +107,7 @@ func TestSPFLookupsThatLoad(t *testing.T) {
 		},
 		{
 			name: "-all, ~all and ?all are not warned of",
-			body: "domains:\n  a.example.org:\n    spf: [-all]\n  b.example.org:\n    spf: [~all]\n  c.example.org:\n    spf: [?all]\n",
+			body: "domains:\n  a.example.org:\n    spf: [-all]\n  b.example.org:\n    spf: [~all]\n  c.example.org:\n    spf: [\"?all\"]\n",
 		},
 	}
 	for _, tt := range tests {

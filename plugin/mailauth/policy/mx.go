@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/goccy/go-yaml/ast"
 )
 
 // mx checks the MX records of a domain: a list of "PREFERENCE NAME", or null for the null MX of a
@@ -69,7 +67,7 @@ func (c *checker) nullValue(path []any) bool {
 	if n == nil {
 		return false
 	}
-	return unwrap(n).Type() == ast.NullType
+	return isNull(n)
 }
 
 // mxTargets checks where each domain's mail goes. A target in a domain of this policy must be one

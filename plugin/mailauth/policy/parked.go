@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"github.com/goccy/go-yaml/ast"
-
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dmarc"
 )
 
@@ -24,9 +22,9 @@ var parkedKeys = map[string]bool{"parked": true, "ttl": true}
 // parked fills in the records of a domain that sends and receives no mail. Every other mail key
 // beside parked: true is an error: the records would contradict each other.
 func (c *checker) parked(dom Domain, path []any) Domain {
-	if m, ok := unwrap(c.node(path...)).(*ast.MappingNode); ok {
-		for _, mv := range m.Values {
-			if k := keyName(mv.Key); !parkedKeys[k] {
+	if m := c.node(path...); m != nil {
+		for _, e := range entries(m) {
+			if k := keyName(e.key); !parkedKeys[k] {
 				c.errorf(append(path[:len(path):len(path)], k),
 					"%s: a parked domain takes no %s: parked: true publishes v=spf1 -all, the null MX, DMARC p=reject and an empty key for every DKIM selector itself",
 					trimDot(dom.Name), k)

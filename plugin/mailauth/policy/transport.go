@@ -28,9 +28,6 @@ func (c *checker) mtaSTS(d *mtaSTSDoc, dom Domain, path []any) *smtptls.STS {
 		s.MX = append(s.MX, strings.ToLower(strings.TrimSpace(p)))
 	}
 	if d.MaxAge != nil {
-		if !c.whole(at("max_age")) {
-			return nil
-		}
 		if *d.MaxAge < 0 || *d.MaxAge > smtptls.MaxAge {
 			c.errorf(at("max_age"), "mta_sts max_age %d is out of range (0 to %d, a year)", *d.MaxAge, smtptls.MaxAge)
 			return nil

@@ -7,6 +7,7 @@ package table
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 
@@ -22,7 +23,8 @@ type Table struct {
 	nodes    map[string]*node
 	networks []*records.Network            // longest prefix first
 	forward  map[string][]*records.Network // by the domain their synthesized names live in
-	byZone   map[string][]string           // names of each zone in canonical order
+	byZone   map[string][]string           // names of each zone in canonical order, made by index
+	indexed  sync.Once                     // index runs at the first transfer, not at every reload
 	count    int
 
 	cuts      map[string]bool     // delegation points inside a zone of the table (RFC 2317 child zones)
@@ -99,7 +101,6 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 		}
 	}
 	sort.SliceStable(t.networks, func(i, j int) bool { return t.networks[i].Prefix.Bits() > t.networks[j].Prefix.Bits() })
-	t.index()
 	return t
 }
 
@@ -113,14 +114,34 @@ func (t *Table) Records() int { return t.count }
 func (t *Table) Names() int { return len(t.nodes) }
 
 // zone returns the zone name belongs to (longest match), or "".
-func (t *Table) zone(name string) string {
+func (t *Table) zone(name string) string { return LongestZone(t.zones, name) }
+
+// LongestZone returns the longest of zones that name is in, or "". Names and zones are lower-case
+// and fully qualified. It compares strings in place: it runs for every query and every name built.
+func LongestZone(zones []string, name string) string {
 	best := ""
-	for _, z := range t.zones {
-		if dns.IsSubDomain(z, name) && len(z) > len(best) {
+	for _, z := range zones {
+		if len(z) > len(best) && InZone(name, z) {
 			best = z
 		}
 	}
 	return best
+}
+
+// InZone reports whether name is zone or below it (both lower-case and fully qualified).
+func InZone(name, zone string) bool {
+	if zone == "." || name == zone {
+		return true
+	}
+	if len(name) <= len(zone) || !strings.HasSuffix(name, zone) || name[len(name)-len(zone)-1] != '.' {
+		return false
+	}
+	// The dot before the zone must end a label, not be an escaped dot inside one ("a\.example.org.").
+	backslashes := 0
+	for i := len(name) - len(zone) - 2; i >= 0 && name[i] == '\\'; i-- {
+		backslashes++
+	}
+	return backslashes%2 == 0
 }
 
 func (t *Table) add(rr dns.RR, apex bool) {

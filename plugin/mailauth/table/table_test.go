@@ -243,3 +243,26 @@ func TestLookupSharesTheTablesRecords(t *testing.T) {
 		t.Errorf("two lookups of one set give %v and %v, want the very same record", a, b)
 	}
 }
+
+func TestLongestZoneMatchesWholeLabelsOnly(t *testing.T) {
+	zones := []string{"example.org.", "sub.example.org.", "2.0.192.in-addr.arpa."}
+	for name, want := range map[string]string{
+		"example.org.":             "example.org.",
+		"a.b.example.org.":         "example.org.",
+		"x.sub.example.org.":       "sub.example.org.",
+		"sub.example.org.":         "sub.example.org.",
+		"notexample.org.":          "",
+		"example.net.":             "",
+		"12.2.0.192.in-addr.arpa.": "2.0.192.in-addr.arpa.",
+		"12.0.192.in-addr.arpa.":   "",
+		`a\.example.org.`:          "",             // one label "a.example" in org.
+		`a\\.example.org.`:         "example.org.", // a label ending in a backslash, then example.org.
+	} {
+		if got := LongestZone(zones, name); got != want {
+			t.Errorf("%s: zone %q, want %q", name, got, want)
+		}
+		if got := LongestZone(append(zones, "."), name); want == "" && got != "." {
+			t.Errorf("%s: with the root zone, zone %q, want \".\"", name, got)
+		}
+	}
+}

@@ -3,7 +3,7 @@ package table
 import (
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -24,6 +24,7 @@ func (t *Table) Zone(zone string, apex bool, limit int) ([]dns.RR, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.indexed.Do(t.index)
 	names := t.byZone[zone]
 	rrs := make([]dns.RR, 0, len(names)+2*count)
 	if apex {
@@ -108,13 +109,15 @@ func (t *Table) index() {
 		z := t.zone(name)
 		t.byZone[z] = append(t.byZone[z], name)
 	}
-	for z, names := range t.byZone {
-		keys := make(map[string]string, len(names))
-		for _, n := range names {
-			keys[n] = canonicalKey(n)
+	for _, names := range t.byZone {
+		keyed := make([]struct{ key, name string }, len(names))
+		for i, n := range names {
+			keyed[i].key, keyed[i].name = canonicalKey(n), n
 		}
-		sort.Slice(names, func(i, j int) bool { return keys[names[i]] < keys[names[j]] })
-		t.byZone[z] = names
+		slices.SortFunc(keyed, func(a, b struct{ key, name string }) int { return strings.Compare(a.key, b.key) })
+		for i := range keyed {
+			names[i] = keyed[i].name
+		}
 	}
 }
 

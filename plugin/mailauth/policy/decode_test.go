@@ -1,0 +1,106 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// decodeText parses and decodes body into a document, returning the problems as "line:col: msg".
+func decodeText(t *testing.T, body string) (*document, []string) {
+	t.Helper()
+	root, _, err := parseDocuments([]byte(body))
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	var doc document
+	var got []string
+	for _, e := range sortByPosition(decodeDocument("p.yaml", []byte(body), root, &doc)) {
+		got = append(got, fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg))
+	}
+	return &doc, got
+}
+
+func TestDecoderFillsEveryShapeOfValue(t *testing.T) {
+	doc, errs := decodeText(t, `ttl: 0x10
+ns: [ns1.example.org]
+domains:
+  example.org:
+    spf: [mx, -all]
+    senderid: [pra]
+    mx:
+    dkim:
+      s1: {p: abc, revoked: false, t: [y]}
+    dmarc: {p: none, pct: 50, fo: 1}
+hosts:
+  a.example.org: [192.0.2.1]
+  b.example.org: {addrs: [192.0.2.2], helo: false}
+networks:
+  - {prefix: 198.51.100.0/24, ptr: "h-{ip}.example.org"}
+`)
+	if len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	d := doc.Domains["example.org"]
+	switch {
+	case *doc.TTL != 16 || len(doc.NS) != 1:
+		t.Errorf("ttl %d ns %v", *doc.TTL, doc.NS)
+	case strings.Join(d.SPF, " ") != "mx -all" || d.MX != nil || d.DKIM["s1"].P == nil || *d.DKIM["s1"].P != "abc":
+		t.Errorf("domain %+v", d)
+	case fmt.Sprint(d.SenderID) != "[pra]" || d.DMARC.FO != "1" || *d.DMARC.PCT != 50:
+		t.Errorf("senderid %v, dmarc %+v", d.SenderID, d.DMARC)
+	case !doc.Hosts["a.example.org"].short || doc.Hosts["b.example.org"].short || *doc.Hosts["b.example.org"].HELO:
+		t.Errorf("hosts %+v %+v", doc.Hosts["a.example.org"], doc.Hosts["b.example.org"])
+	case len(doc.Networks) != 1 || doc.Networks[0].PTR != "h-{ip}.example.org":
+		t.Errorf("networks %+v", doc.Networks)
+	}
+}
+
+func TestDecoderReportsEachProblemAndGoesOn(t *testing.T) {
+	_, errs := decodeText(t, `ttl: 1.5
+soa: {serial: 99999999999999999999, mname: [a]}
+domains:
+  example.org:
+    dkim:
+      s1: {revoked: "yes"}
+    dkim: {}
+hosts:
+  a.example.org: [192.0.2.1, {x: 1}]
+`)
+	want := []string{
+		`1:6: ttl: wrong type: a whole number expected, found a decimal number`,
+		`2:15: serial: 99999999999999999999 is out of range`,
+		`2:37: mname: wrong type: a string expected, found a list`,
+		`6:21: revoked: wrong type: true or false expected, found a string`,
+		`7:5: duplicate key "dkim" (first at line 5)`,
+		`9:30: a.example.org: wrong type: a string expected, found a mapping`,
+	}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A file may repeat a value through aliases, but not expand to more values than it is long: a list
+// of n strings named by n domains is n² values from a file of a few times n bytes.
+func TestDecoderBoundsWhatAliasesExpandTo(t *testing.T) {
+	const n = 400
+	var b strings.Builder
+	b.WriteString("domains:\n  d0.example.org:\n    spf: &terms [")
+	for i := range n {
+		fmt.Fprintf(&b, "\"ip4:192.0.2.%d\", ", i%256)
+	}
+	b.WriteString("-all]\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "  d%d.example.org: {spf: *terms}\n", i)
+	}
+	_, errs := decodeText(t, b.String())
+	if len(errs) != 1 || !strings.Contains(errs[0], "the aliases of this file expand to more values than the file is long") {
+		t.Fatalf("errors: %v", errs)
+	}
+
+	// The same aliases a few times are fine.
+	few := strings.Join(strings.SplitAfter(b.String(), "\n")[:12], "")
+	if _, errs := decodeText(t, few); len(errs) > 0 {
+		t.Errorf("errors for 10 aliases: %v", errs)
+	}
+}
