@@ -378,24 +378,34 @@ func contains(list []string, s string) bool {
 }
 
 // inFileOrder returns the keys of the mapping at path in the order the file lists them, so that problems
-// are reported top to bottom and the first spelling of a name is the one kept. It reads the mapping
-// once, as a policy may list thousands of hosts.
+// are reported top to bottom and the first spelling of a name is the one kept.
 func inFileOrder[V any](l *locator, m map[string]V, path ...any) []string {
-	order := make(map[string]int, len(m))
-	if n := l.node(path...); n != nil {
-		for i, e := range entries(n) {
-			order[keyName(e.key)] = i + 1
-		}
-	}
 	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if oi, oj := order[keys[i]], order[keys[j]]; oi != oj {
-			return oi < oj
+	if n := l.node(path...); n != nil {
+		for _, e := range l.entriesOf(n) {
+			if k := keyName(e.key); hasKey(m, k) {
+				keys = append(keys, k)
+			}
 		}
-		return keys[i] < keys[j]
-	})
+	}
+	if len(keys) < len(m) { // not from this file: in name order after those that are
+		seen := make(map[string]bool, len(keys))
+		for _, k := range keys {
+			seen[k] = true
+		}
+		var rest []string
+		for k := range m {
+			if !seen[k] {
+				rest = append(rest, k)
+			}
+		}
+		sort.Strings(rest)
+		keys = append(keys, rest...)
+	}
 	return keys
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
 }

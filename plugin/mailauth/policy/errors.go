@@ -48,8 +48,13 @@ type locator struct {
 	root  *yaml.Node // the body of the document; nil when it is empty
 	errs  Errors
 	warns Errors
-	keys  map[*yaml.Node]map[string]entry // built on first use, see child
+	keys  map[*yaml.Node]map[string]entry // of large mappings, built on first use, see child
+	order map[*yaml.Node][]entry          // of large mappings, see entriesOf
 }
+
+// smallMapping is the most entries a mapping may have for the locator to search it in place
+// rather than index it.
+const smallMapping = 16
 
 // entry is one key of a mapping and its value, as written (the value may be an alias).
 type entry struct{ key, value *yaml.Node }
@@ -96,10 +101,19 @@ func (l *locator) child(n *yaml.Node, step any) (value, key *yaml.Node) {
 	n = resolve(n)
 	switch step := step.(type) {
 	case string:
-		if n.Kind == yaml.MappingNode {
-			if e, ok := l.keyIndex(n)[step]; ok {
-				return e.value, e.key
+		if n.Kind != yaml.MappingNode {
+			break
+		}
+		if len(n.Content) <= 2*smallMapping {
+			for _, e := range entries(n) {
+				if keyName(e.key) == step {
+					return e.value, e.key
+				}
 			}
+			break
+		}
+		if e, ok := l.keyIndex(n)[step]; ok {
+			return e.value, e.key
 		}
 	case int:
 		if n.Kind == yaml.SequenceNode && step >= 0 && step < len(n.Content) {
@@ -117,13 +131,29 @@ func (l *locator) keyIndex(m *yaml.Node) map[string]entry {
 	if l.keys == nil {
 		l.keys = map[*yaml.Node]map[string]entry{}
 	}
-	entries := entries(m)
+	entries := l.entriesOf(m)
 	idx := make(map[string]entry, len(entries))
 	for _, e := range entries {
 		idx[keyName(e.key)] = e
 	}
 	l.keys[m] = idx
 	return idx
+}
+
+// entriesOf is entries, kept for large mappings, which the checks walk more than once.
+func (l *locator) entriesOf(m *yaml.Node) []entry {
+	if len(m.Content) <= 2*smallMapping {
+		return entries(m)
+	}
+	if list, ok := l.order[m]; ok {
+		return list
+	}
+	if l.order == nil {
+		l.order = map[*yaml.Node][]entry{}
+	}
+	list := entries(m)
+	l.order[m] = list
+	return list
 }
 
 // entries returns the entries of the mapping m in the order the decoder reads them: those written
@@ -135,7 +165,7 @@ func entries(m *yaml.Node) []entry {
 		return nil
 	}
 	list := make([]entry, 0, len(m.Content)/2)
-	seen := make(map[string]bool, len(m.Content)/2)
+	seen := make(map[string]bool, min(len(m.Content)/2, smallMapping))
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]

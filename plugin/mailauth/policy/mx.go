@@ -11,10 +11,10 @@ import (
 // domain that receives no mail (RFC 7505), which publishes "0 ." and nothing beside it.
 func (c *checker) mx(d *domainDoc, path []any) []MX {
 	at := append(path[:len(path):len(path)], "mx")
-	if c.nullValue(at) {
-		return []MX{{Preference: 0, Target: "."}}
-	}
 	if d.MX == nil {
+		if c.nullValue(at) {
+			return []MX{{Preference: 0, Target: "."}}
+		}
 		return nil
 	}
 	if len(d.MX) == 0 {

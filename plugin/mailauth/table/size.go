@@ -20,20 +20,20 @@ type LargeAnswer struct {
 // answer truncated and retry over TCP. Synthesized network records are one small record each and
 // are not listed. The result is in canonical order of names.
 func (t *Table) LargeAnswers(limit int) []LargeAnswer {
-	names := make([]string, 0, len(t.nodes))
-	for name, n := range t.nodes {
-		if len(n.sets) > 0 {
-			names = append(names, name)
-		}
-	}
-	sort.Slice(names, func(i, j int) bool { return canonicalLess(names[i], names[j]) })
 	var out []LargeAnswer
-	for _, name := range names {
-		for _, s := range t.nodes[name].sets {
-			m := new(dns.Msg)
+	m := new(dns.Msg)
+	m.Response, m.Authoritative = true, true
+	for name, n := range t.nodes {
+		for _, s := range n.sets {
 			m.SetQuestion(name, s.rrtype)
-			m.Response, m.Authoritative, m.Compress = true, true, true
 			m.Answer = s.rrs
+			// The length without compression bounds the length with it, and is quick to compute:
+			// most sets are far under the limit and are not packed at all.
+			m.Compress = false
+			if m.Len() <= limit {
+				continue
+			}
+			m.Compress = true
 			wire, err := m.Pack()
 			if err != nil || len(wire) <= limit {
 				continue
@@ -45,5 +45,15 @@ func (t *Table) LargeAnswers(limit int) []LargeAnswer {
 			out = append(out, a)
 		}
 	}
+	keys := make(map[string]string, len(out))
+	for _, a := range out {
+		keys[a.Name] = canonicalKey(a.Name)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return keys[out[i].Name] < keys[out[j].Name]
+		}
+		return out[i].Type < out[j].Type
+	})
 	return out
 }

@@ -130,6 +130,3 @@ func canonicalKey(name string) string {
 	}
 	return strings.Join(labels, "\x00")
 }
-
-// canonicalLess orders two names as RFC 4034 6.1 does.
-func canonicalLess(a, b string) bool { return canonicalKey(a) < canonicalKey(b) }
