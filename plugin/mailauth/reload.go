@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 
 	clog "github.com/coredns/coredns/plugin/pkg/log"
@@ -25,7 +26,8 @@ func (m *MailAuth) watch(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-tick.C:
-			m.reload()
+			// The server answers queries meanwhile: checking and loading step aside for them.
+			pace.Background(m.reload)
 		}
 	}
 }

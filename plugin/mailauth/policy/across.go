@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/miekg/dns"
+import (
+	"github.com/miekg/dns"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
+)
 
 // across runs the checks that need the whole policy rather than one value: SPF lookups counted
 // through the includes this policy serves, DMARC report addresses on other domains, the HELO
@@ -9,6 +13,7 @@ import "github.com/miekg/dns"
 func (c *checker) across(p *Policy, doc *document) {
 	keys := map[string]string{} // domain name -> its key as written in the file
 	for _, k := range inFileOrder(&c.locator, doc.Domains, "domains") {
+		pace.Step()
 		if n, err := canonicalName(k); err == nil {
 			if _, dup := keys[n]; !dup {
 				keys[n] = k
@@ -31,6 +36,7 @@ func (p *Policy) serving(name string) *Domain {
 	if p.byName == nil {
 		p.byName = make(map[string]int, len(p.Domains))
 		for i, d := range p.Domains {
+			pace.Step()
 			p.byName[d.Name] = i
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dmarc"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/spf"
 )
 
@@ -30,6 +31,7 @@ func (c *checker) policy(doc *document) *Policy {
 
 	seen := map[string]string{}
 	for _, raw := range inFileOrder(&c.locator, doc.Domains, "domains") {
+		pace.Step()
 		d := doc.Domains[raw]
 		path := []any{"domains", raw}
 		name, ok := c.name(raw, path)

@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // decoder fills the document types from a YAML node tree, strictly: an unknown key, a value of
@@ -226,6 +228,7 @@ func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field f
 	first := make(map[string]*yaml.Node, len(n.Content)/2)
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		pace.Step()
 		k, value := n.Content[i], n.Content[i+1]
 		if isMerge(k) {
 			merges = append(merges, value)

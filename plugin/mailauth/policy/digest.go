@@ -5,6 +5,8 @@ import (
 	"hash"
 	"io"
 	"os"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // Digest identifies the content of a policy and of every key file it names: the reloader compares
@@ -43,7 +45,7 @@ func Fingerprint(files []string) (Digest, error) {
 		}
 		io.WriteString(d.h, f)
 		d.h.Write([]byte{0})
-		_, err = io.Copy(d.h, fh)
+		_, err = io.Copy(d.h, pace.Reader(fh))
 		fh.Close()
 		if err != nil {
 			return Digest{}, err

@@ -3,6 +3,8 @@ package policy
 import (
 	"net/netip"
 	"strings"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // hosts checks the hosts: their names, their addresses (each address belongs to one host, as its
@@ -13,6 +15,7 @@ func (c *checker) hosts(in map[string]*hostDoc) []Host {
 	seen := map[string]string{}
 	owner := map[netip.Addr]string{} // address -> host, so that each address has one PTR
 	for _, raw := range inFileOrder(&c.locator, in, "hosts") {
+		pace.Step()
 		path := []any{"hosts", raw}
 		name, ok := c.name(raw, path)
 		if !ok || !c.unique(seen, name, raw, path, "host") {
@@ -50,10 +53,12 @@ func (c *checker) hosts(in map[string]*hostDoc) []Host {
 func (c *checker) heloRecords(p *Policy, doc *document, keys map[string]string) {
 	domains := map[string]*Domain{}
 	for i := range p.Domains {
+		pace.Step()
 		domains[p.Domains[i].Name] = &p.Domains[i]
 	}
 	hostKeys := map[string]string{}
 	for _, k := range inFileOrder(&c.locator, doc.Hosts, "hosts") {
+		pace.Step()
 		if n, err := canonicalName(k); err == nil {
 			if _, dup := hostKeys[n]; !dup {
 				hostKeys[n] = k
@@ -61,6 +66,7 @@ func (c *checker) heloRecords(p *Policy, doc *document, keys map[string]string) 
 		}
 	}
 	for i := range p.Hosts {
+		pace.Step()
 		h := &p.Hosts[i]
 		d := domains[h.Name]
 		if d == nil || !h.HELO {

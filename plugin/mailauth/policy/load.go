@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // Load reads, decodes and checks the policy file at path. Key files named in it are read relative
@@ -80,7 +82,7 @@ func unwrapPathError(err error) string {
 // parseDocuments parses data into YAML node trees. It returns the body of the first document (nil
 // when the file holds only comments) and the second document when one has content.
 func parseDocuments(data []byte) (body, next *yaml.Node, err error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(pace.Reader(bytes.NewReader(data)))
 	var first yaml.Node
 	if err := dec.Decode(&first); err != nil {
 		if errors.Is(err, io.EOF) {

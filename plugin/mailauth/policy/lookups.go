@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/spf"
 )
 
@@ -38,6 +39,7 @@ type spfCounter struct {
 func (c *checker) spfLookups(p *Policy, keys map[string]string) {
 	sc := &spfCounter{records: map[string][]spf.Term{}, done: map[string]*spfTree{}}
 	for _, d := range p.Domains {
+		pace.Step()
 		if d.SPF == "" {
 			continue
 		}
@@ -49,6 +51,7 @@ func (c *checker) spfLookups(p *Policy, keys map[string]string) {
 		sc.records[d.Name] = terms
 	}
 	for _, d := range p.Domains {
+		pace.Step()
 		terms, ok := sc.records[d.Name]
 		if !ok {
 			continue

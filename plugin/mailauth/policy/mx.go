@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // mx checks the MX records of a domain: a list of "PREFERENCE NAME", or null for the null MX of a
@@ -77,9 +79,11 @@ func (c *checker) nullValue(path []any) bool {
 func (c *checker) mxTargets(p *Policy, doc *document, keys map[string]string) {
 	hosts := map[string]bool{}
 	for _, h := range p.Hosts {
+		pace.Step()
 		hosts[h.Name] = true
 	}
 	for _, d := range p.Domains {
+		pace.Step()
 		dd := doc.Domains[keys[d.Name]]
 		if d.NullMX() || dd == nil || d.Parked {
 			continue

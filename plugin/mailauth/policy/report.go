@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dmarc"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // reportAuthorizations finds the DMARC report addresses outside the organizational domain of the
@@ -16,6 +17,7 @@ import (
 func (c *checker) reportAuthorizations(p *Policy, doc *document, keys map[string]string) {
 	have := map[ReportAuthorization]bool{}
 	for _, d := range p.Domains {
+		pace.Step()
 		dd := doc.Domains[keys[d.Name]]
 		if d.DMARC == "" || dd == nil || dd.DMARC == nil {
 			continue

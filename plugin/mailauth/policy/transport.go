@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/smtptls"
 )
 
@@ -149,6 +150,7 @@ func httpsURL(s, ext string) error {
 // receivers look it up (RFC 7489 6.6.3).
 func (c *checker) bimiDMARC(p *Policy, doc *document, keys map[string]string) {
 	for _, d := range p.Domains {
+		pace.Step()
 		dd := doc.Domains[keys[d.Name]]
 		if d.BIMI == nil || dd == nil {
 			continue

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // place is where something is written in the policy file.
@@ -25,11 +27,13 @@ func (c *checker) places(p *Policy, doc *document) []place {
 		w = append(w, place{of: of, key: key, line: line, col: col})
 	}
 	for _, k := range inFileOrder(&c.locator, doc.Domains, "domains") {
+		pace.Step()
 		if n, err := canonicalName(k); err == nil {
 			add("domain "+n, "domains."+k, "domains", k)
 		}
 	}
 	for _, k := range inFileOrder(&c.locator, doc.Hosts, "hosts") {
+		pace.Step()
 		n, err := canonicalName(k)
 		if err != nil {
 			continue
@@ -93,11 +97,13 @@ func (p *Policy) OutsideZones(zones []string) Errors {
 			at.key, what, list, zone, it)})
 	}
 	for _, d := range p.Domains {
+		pace.Step()
 		if !served(d.Name) {
 			warn(where["domain "+d.Name], d.Name+" is", "it", organization(d.Name))
 		}
 	}
 	for _, h := range p.Hosts {
+		pace.Step()
 		if !served(h.Name) {
 			warn(where["host "+h.Name], h.Name+" is", "it", organization(h.Name))
 		}

@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	"github.com/miekg/dns"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 // LargeAnswer is an RRset whose answer does not fit in limit bytes.
@@ -24,6 +26,7 @@ func (t *Table) LargeAnswers(limit int) []LargeAnswer {
 	m := new(dns.Msg)
 	m.Response, m.Authoritative = true, true
 	for name, n := range t.nodes {
+		pace.Step()
 		for _, s := range n.sets {
 			m.SetQuestion(name, s.rrtype)
 			m.Answer = s.rrs

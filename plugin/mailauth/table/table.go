@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/records"
 )
@@ -61,6 +62,7 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 		}
 	}
 	for _, d := range p.Domains {
+		pace.Step()
 		for _, rr := range records.Domain(d) {
 			t.add(rr, false)
 		}
@@ -69,6 +71,7 @@ func Build(p *policy.Policy, zones []string, serial uint32) *Table {
 		t.add(records.ReportAuthorization(a), false)
 	}
 	for _, h := range p.Hosts {
+		pace.Step()
 		for _, rr := range records.Host(h, p.TTL, p.PTROwner) {
 			t.add(rr, false)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/records"
 )
 
@@ -112,6 +113,7 @@ func (t *Table) index() {
 	for _, names := range t.byZone {
 		keyed := make([]struct{ key, name string }, len(names))
 		for i, n := range names {
+			pace.Step()
 			keyed[i].key, keyed[i].name = canonicalKey(n), n
 		}
 		slices.SortFunc(keyed, func(a, b struct{ key, name string }) int { return strings.Compare(a.key, b.key) })
