@@ -20,9 +20,27 @@ const maxTTL = 1<<31 - 1
 // checker turns a decoded document into a Policy, recording every problem it finds.
 type checker struct {
 	locator
-	dir    string
-	digest *digester
-	files  []string // key files read, for reload
+	dir     string
+	digest  *digester
+	files   []string                // key files read, for reload
+	keys    map[[2]string]keyResult // by p= value and k=, see fromP
+	strings map[string]string       // one copy of each record text, see intern
+}
+
+// intern returns the one copy of s kept for this load. Many domains publish the same record (an
+// SPF include of their provider, a shared DKIM key): the loaded policy holds each text once.
+func (c *checker) intern(s string) string {
+	if s == "" {
+		return s
+	}
+	if kept, ok := c.strings[s]; ok {
+		return kept
+	}
+	if c.strings == nil {
+		c.strings = map[string]string{}
+	}
+	c.strings[s] = s
+	return s
 }
 
 func (c *checker) policy(doc *document) *Policy {
@@ -218,6 +236,8 @@ func (c *checker) domain(name string, d *domainDoc, defTTL uint32, path []any) D
 	dom.MTASTS = c.mtaSTS(d.MTASTS, dom, append(path[:len(path):len(path)], "mta_sts"))
 	dom.TLSRPT = c.tlsRPT(d.TLSRPT, append(path[:len(path):len(path)], "tls_rpt"))
 	dom.BIMI = c.bimi(d.BIMI, append(path[:len(path):len(path)], "bimi"))
+	dom.SPF, dom.SenderID, dom.DMARC = c.intern(dom.SPF), c.intern(dom.SenderID), c.intern(dom.DMARC)
+	dom.DomainKeys, dom.TLSRPT = c.intern(dom.DomainKeys), c.intern(dom.TLSRPT)
 	return dom
 }
 

@@ -368,12 +368,13 @@ func resolve(n *yaml.Node) *yaml.Node {
 
 // isNull reports whether n is null, ~ or nothing at all.
 func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+	// The parser tags plain scalars as it resolves them: look at the tag before resolving it again.
+	return n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || n.Tag != "!!str" && n.ShortTag() == "!!null")
 }
 
 // isMerge reports whether k is the merge key <<.
 func isMerge(k *yaml.Node) bool {
-	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge"
 }
 
 // keyName is a mapping key as written, without quotes; an empty (null) key is "".

@@ -105,9 +105,19 @@ func (l *locator) child(n *yaml.Node, step any) (value, key *yaml.Node) {
 			break
 		}
 		if len(n.Content) <= 2*smallMapping {
-			for _, e := range entries(n) {
-				if keyName(e.key) == step {
-					return e.value, e.key
+			merged := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i]; isMerge(k) {
+					merged = true
+				} else if k.Kind == yaml.ScalarNode && keyName(k) == step {
+					return n.Content[i+1], k
+				}
+			}
+			if merged { // the key may come from a merged mapping
+				for _, e := range entries(n) {
+					if keyName(e.key) == step {
+						return e.value, e.key
+					}
 				}
 			}
 			break

@@ -38,17 +38,25 @@ type spfCounter struct {
 // warns of terms that receivers accept but that do harm.
 func (c *checker) spfLookups(p *Policy, keys map[string]string) {
 	sc := &spfCounter{records: map[string][]spf.Term{}, done: map[string]*spfTree{}}
+	type parse struct {
+		terms []spf.Term
+		err   error
+	}
+	parsed := map[string]parse{} // by record text: many domains share one
 	for _, d := range p.Domains {
 		pace.Step()
 		if d.SPF == "" {
 			continue
 		}
-		// The record is the terms as written, joined by single spaces: it parses back the same.
-		terms, err := spf.ParseTerms(strings.Fields(d.SPF)[1:])
-		if err != nil {
-			continue
+		r, ok := parsed[d.SPF]
+		if !ok {
+			// The record is the terms as written, joined by single spaces: it parses back the same.
+			r.terms, r.err = spf.ParseTerms(strings.Fields(d.SPF)[1:])
+			parsed[d.SPF] = r
 		}
-		sc.records[d.Name] = terms
+		if r.err == nil {
+			sc.records[d.Name] = r.terms
+		}
 	}
 	for _, d := range p.Domains {
 		pace.Step()

@@ -43,10 +43,7 @@ func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bo
 		key, fileTags = f.Key, f.Record
 	}
 	if d.P != nil {
-		pk, err := dkimkey.FromP(*d.P, strings.ToLower(d.K))
-		if err == nil {
-			err = pk.Check()
-		}
+		pk, err := c.fromP(*d.P, strings.ToLower(d.K))
 		if err != nil {
 			c.errorf(append(path, "p"), "dkim selector %q: %s", raw, err)
 			return Selector{}, false
@@ -74,7 +71,30 @@ func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bo
 	if !ok {
 		return Selector{}, false
 	}
-	return Selector{Name: name, Record: rec, Key: &key}, true
+	return Selector{Name: name, Record: c.intern(rec), Key: &key}, true
+}
+
+// keyResult is what fromP found for one p= value.
+type keyResult struct {
+	key dkimkey.Key
+	err error
+}
+
+// fromP reads and checks the key of a p= value. Hosting providers often publish one key for many
+// domains: each distinct value is decoded once per load.
+func (c *checker) fromP(p, k string) (dkimkey.Key, error) {
+	if r, ok := c.keys[[2]string{p, k}]; ok {
+		return r.key, r.err
+	}
+	key, err := dkimkey.FromP(p, k)
+	if err == nil {
+		err = key.Check()
+	}
+	if c.keys == nil {
+		c.keys = map[[2]string]keyResult{}
+	}
+	c.keys[[2]string{p, k}] = keyResult{key, err}
+	return key, err
 }
 
 // keyFile reads and checks the key file of selector raw, named as the policy writes it.
