@@ -16,6 +16,7 @@ import (
 	"github.com/coredns/coredns/request"
 	"github.com/miekg/dns"
 
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/table"
 )
 
@@ -40,6 +41,7 @@ type MailAuth struct {
 	loadMu   sync.Mutex
 	loadedAt time.Time
 	lastErr  string
+	failed   *policy.Failure // the last attempt, when it failed: retried once its files change
 }
 
 // Name implements the plugin.Handler interface.

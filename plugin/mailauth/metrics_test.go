@@ -2,6 +2,7 @@ package mailauth
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,6 +83,39 @@ func TestMetricsFollowEachLoad(t *testing.T) {
 	m.reload()
 	t.Run("a bad edit is a failed load and leaves the gauges of the table in service", func(t *testing.T) {
 		check(t, 2, 1, 3, 6, 2026010102, secondLoad[0], secondLoad[1])
+	})
+
+	// A large broken policy would otherwise be parsed again at every check.
+	m.reload()
+	m.reload()
+	t.Run("a broken policy left as it is is not loaded again", func(t *testing.T) {
+		check(t, 2, 1, 3, 6, 2026010102, secondLoad[0], secondLoad[1])
+	})
+
+	// The fix may be a key file that was missing: its appearance is a change.
+	key := filepath.Join(filepath.Dir(path), "s1.pub")
+	writeFile(t, path, "soa: {serial: 2026010103}\ndomains:\n  loads.example.com: {spf: [-all], dkim: {s1: {key: s1.pub}}}\n")
+	m.reload()
+	m.reload()
+	t.Run("a policy naming a missing key file fails once", func(t *testing.T) {
+		check(t, 2, 2, 3, 6, 2026010102, secondLoad[0], secondLoad[1])
+		if m.lastErr == "" || !strings.Contains(m.lastErr, "s1.pub") {
+			t.Errorf("last error %q, want the missing key file", m.lastErr)
+		}
+	})
+	data, err := os.ReadFile(filepath.Join("..", "..", "zones", "keys", "example.net", "mail.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, key, string(data))
+	m.reload()
+	t.Run("the key file appearing loads the policy", func(t *testing.T) {
+		if got := testutil.ToFloat64(reloadCount.WithLabelValues(path, "success")); got != 3 {
+			t.Errorf("successful loads %v, want 3", got)
+		}
+		if s := m.table.Load().Serial; s != 2026010103 {
+			t.Errorf("serial %d, want 2026010103", s)
+		}
 	})
 }
 

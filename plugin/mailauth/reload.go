@@ -32,21 +32,26 @@ func (m *MailAuth) watch(stop <-chan struct{}) {
 	}
 }
 
-// reload loads the policy when its files changed, or when the last attempt failed (the fix may
-// be in a key file the failed policy named). Each distinct problem is logged once, not every tick.
+// reload loads the policy when its files changed: those of the policy in service or, after a
+// failed attempt, those that attempt read (the fix may be in a key file the policy names). Each
+// distinct problem is logged once, not every tick.
 func (m *MailAuth) reload() {
-	if m.lastErr == "" {
-		p := m.table.Load().Policy
-		fp, err := policy.Fingerprint(p.Files)
-		if err == nil && fp == p.Digest {
-			return
-		}
-		// Give a writer that saves in place a moment to finish before reading.
-		time.Sleep(min(m.Reload/4, 250*time.Millisecond))
+	files, digest := m.table.Load().Policy.Files, m.table.Load().Policy.Digest
+	if m.failed != nil {
+		files, digest = m.failed.Files, m.failed.Digest
 	}
+	if fp, _ := policy.Fingerprint(files); fp == digest {
+		return
+	}
+	// Give a writer that saves in place a moment to finish before reading.
+	time.Sleep(min(m.Reload/4, 250*time.Millisecond))
 	changed, err := m.load()
 	if errors.Is(err, errChanging) {
 		return
+	}
+	m.failed = nil
+	if f := (*policy.Failure)(nil); errors.As(err, &f) {
+		m.failed = f
 	}
 	if err != nil {
 		if msg := err.Error(); msg != m.lastErr {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"hash"
 	"io"
@@ -26,6 +27,13 @@ func (d *digester) add(path string, content []byte) {
 	d.h.Write([]byte{0})
 }
 
+// unreadable records that path could not be read: a file that is missing, or unreadable, is a
+// state of its own, and its appearance a change.
+func (d *digester) unreadable(path string) {
+	io.WriteString(d.h, path)
+	d.h.Write([]byte{1})
+}
+
 func (d *digester) sum() Digest {
 	var s Digest
 	d.h.Sum(s[:0])
@@ -33,24 +41,47 @@ func (d *digester) sum() Digest {
 }
 
 // Fingerprint hashes files as Load does when it reads them: Fingerprint(p.Files) equals p.Digest
-// as long as none of the files has changed. An unreadable file is an error.
+// (or the Digest of a Failure) as long as none of the files has changed. A file that cannot be
+// read counts as such, as Load counts it, and the error says why.
 // It streams each file through the hash, so checking a large policy every few seconds costs no
 // memory.
 func Fingerprint(files []string) (Digest, error) {
 	d := newDigester()
+	var first error
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return Digest{}, err
+		if err := d.addFile(f); err != nil {
+			d.unreadable(f)
+			first = cmp.Or(first, err)
 		}
-		io.WriteString(d.h, f)
-		d.h.Write([]byte{0})
-		_, err = io.Copy(d.h, pace.Reader(fh))
-		fh.Close()
-		if err != nil {
-			return Digest{}, err
-		}
-		d.h.Write([]byte{0})
 	}
-	return d.sum(), nil
+	return d.sum(), first
 }
+
+// addFile hashes the file at path, leaving the hash untouched when it cannot be opened. A read
+// that fails halfway is hashed as far as it went, then as unreadable: no content matches it.
+func (d *digester) addFile(path string) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	io.WriteString(d.h, path)
+	d.h.Write([]byte{0})
+	if _, err := io.Copy(d.h, pace.Reader(fh)); err != nil {
+		return err
+	}
+	d.h.Write([]byte{0})
+	return nil
+}
+
+// Failure is the error of a policy that did not load: its problems, and the files the attempt
+// read with their digest, so that a reloader tries again only once one of them changes rather
+// than parse a large broken policy every few seconds.
+type Failure struct {
+	Errors
+	Files  []string
+	Digest Digest
+}
+
+// Unwrap returns the problems, for errors.As with Errors.
+func (f *Failure) Unwrap() error { return f.Errors }

@@ -20,39 +20,46 @@ import (
 func Load(path string) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, Errors{{File: path, Msg: "cannot read policy: " + unwrapPathError(err)}}
+		d := newDigester()
+		d.unreadable(path)
+		return nil, &Failure{Errors: Errors{{File: path, Msg: "cannot read policy: " + unwrapPathError(err)}},
+			Files: []string{path}, Digest: d.sum()}
 	}
 	return Parse(path, data, filepath.Dir(path))
 }
 
 // Parse is Load for a policy already in memory; name is used in error messages and dir is where
-// relative key file paths start.
+// relative key file paths start. Its errors are a *Failure.
 func Parse(name string, data []byte, dir string) (p *Policy, err error) {
+	c := &checker{locator: locator{file: name}, dir: dir, digest: newDigester()}
+	// The digest covers the very bytes used, so that an edit made while they are read is seen as a
+	// change at the next check instead of being mistaken for what was loaded.
+	c.digest.add(name, data)
+	fail := func(errs Errors) (*Policy, error) {
+		return nil, &Failure{Errors: errs, Files: append([]string{name}, c.files...), Digest: c.digest.sum()}
+	}
 	// Whatever bytes an edit leaves in the file, a panic in the YAML library must not stop the
 	// server: it is one more reason to refuse the policy.
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = nil, Errors{{File: name, Msg: fmt.Sprintf("the YAML decoder failed on this file (%v); check its syntax", r)}}
+			p, err = fail(Errors{{File: name, Msg: fmt.Sprintf("the YAML decoder failed on this file (%v); check its syntax", r)}})
 		}
 	}()
 	// A file rewritten in place is empty for a moment; serving that would withdraw every record.
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, Errors{{File: name, Msg: "the policy file is empty (write at least a comment to publish nothing on purpose)"}}
+		return fail(Errors{{File: name, Msg: "the policy file is empty (write at least a comment to publish nothing on purpose)"}})
 	}
 	body, next, err := parseDocuments(data)
 	if err != nil {
-		return nil, Errors{syntaxError(name, data, err)}
+		return fail(Errors{syntaxError(name, data, err)})
 	}
 	var doc document
 	if body != nil {
 		if errs := decodeDocument(name, data, body, &doc); len(errs) > 0 {
-			return nil, sortByPosition(errs)
+			return fail(sortByPosition(errs))
 		}
 	}
-	c := &checker{locator: locator{file: name, root: body}, dir: dir, digest: newDigester()}
-	// The digest covers the very bytes used, so that an edit made while they are read is seen as a
-	// change at the next check instead of being mistaken for what was loaded.
-	c.digest.add(name, data)
+	c.root = body
 	// A policy is one document; a second one would be ignored without a word.
 	if next != nil {
 		c.errs = append(c.errs, &Error{File: name, Line: next.Line, Col: next.Column,
@@ -61,7 +68,7 @@ func Parse(name string, data []byte, dir string) (p *Policy, err error) {
 	p = c.policy(&doc)
 	c.across(p, &doc)
 	if len(c.errs) > 0 {
-		return nil, sortByPosition(c.errs)
+		return fail(sortByPosition(c.errs))
 	}
 	p.Warnings = sortByPosition(c.warns)
 	p.Path = name

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -161,6 +162,49 @@ func TestDigestCoversTheBytesRead(t *testing.T) {
 	}
 	if _, err := policy.Fingerprint([]string{filepath.Join(dir, "gone.yaml")}); err == nil {
 		t.Fatal("a missing file has a fingerprint")
+	}
+}
+
+// A policy that does not load says what it read, so that a reloader waits for one of those files
+// to change: the policy itself, a key file it names, or one that is missing.
+func TestAFailureDigestsWhatTheAttemptRead(t *testing.T) {
+	dir := t.TempDir()
+	for _, body := range []string{
+		"domains: [\n", // a syntax error
+		"domains:\n  example.org:\n    spf: [bogus]\n", // a check
+		"domains:\n  example.org:\n    dkim: {s1: {key: missing.pem}}\n",
+	} {
+		path := writePolicy(t, dir, body)
+		_, err := policy.Load(path)
+		var f *policy.Failure
+		if !errors.As(err, &f) {
+			t.Fatalf("%q: error %T %v, want a *Failure", body, err, err)
+		}
+		var errs policy.Errors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Errorf("%q: the failure holds no Errors", body)
+		}
+		if fp, _ := policy.Fingerprint(f.Files); fp != f.Digest {
+			t.Errorf("%q: fingerprint of the files read %x, failure digest %x", body, fp, f.Digest)
+		}
+	}
+	if _, err := policy.Load(filepath.Join(dir, "gone.yaml")); err == nil {
+		t.Fatal("a missing policy loaded")
+	} else if f := (*policy.Failure)(nil); !errors.As(err, &f) || len(f.Files) != 1 {
+		t.Errorf("missing policy: %v", err)
+	} else if fp, _ := policy.Fingerprint(f.Files); fp != f.Digest {
+		t.Errorf("missing policy: fingerprint %x, digest %x", fp, f.Digest)
+	}
+	// The missing key file appearing is a change.
+	path := writePolicy(t, dir, "domains:\n  example.org:\n    dkim: {s1: {key: missing.pem}}\n")
+	_, err := policy.Load(path)
+	var f *policy.Failure
+	errors.As(err, &f)
+	if err := os.WriteFile(filepath.Join(dir, "missing.pem"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fp, _ := policy.Fingerprint(f.Files); fp == f.Digest {
+		t.Error("a key file appearing left the fingerprint unchanged")
 	}
 }
 

@@ -110,6 +110,8 @@ func (c *checker) keyFile(raw, name string, path []any) (dkimkey.File, bool) {
 	if err == nil {
 		c.digest.add(file, content)
 		f, err = dkimkey.ParseFile(content)
+	} else {
+		c.digest.unreadable(file)
 	}
 	if err == nil {
 		err = f.Key.Check()
