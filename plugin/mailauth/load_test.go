@@ -98,3 +98,32 @@ func TestSerialArithmeticFollowsRFC1982(t *testing.T) {
 		}
 	}
 }
+
+// Server blocks that name the same policy (a forward zone, its reverse zones) parse it once, and
+// each takes an edit when it comes.
+func TestBlocksNamingOnePolicyShareOneLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mail.yaml")
+	writeFile(t, path, "soa: {serial: 2026010101}\ndomains:\n  example.org: {spf: [-all]}\nhosts:\n  mail.example.org: [192.0.2.1]\n")
+	forward := &MailAuth{Policy: path, Zones: []string{"example.org."}}
+	reverse := &MailAuth{Policy: path, Zones: []string{"2.0.192.in-addr.arpa."}}
+	for _, m := range []*MailAuth{forward, reverse} {
+		if _, err := m.load(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if forward.table.Load().Policy != reverse.table.Load().Policy {
+		t.Error("each block loaded the policy itself")
+	}
+	if forward.table.Load().Zones()[0] == reverse.table.Load().Zones()[0] {
+		t.Error("the blocks share a table, not just the policy")
+	}
+
+	writeFile(t, path, "soa: {serial: 2026010102}\ndomains:\n  example.org: {spf: [~all]}\nhosts:\n  mail.example.org: [192.0.2.1]\n")
+	forward.reload()
+	reverse.reload()
+	p := forward.table.Load().Policy
+	if p.SOA.Serial != 2026010102 || reverse.table.Load().Policy != p {
+		t.Errorf("after the edit: serials %d and %d, shared %v", p.SOA.Serial, reverse.table.Load().Policy.SOA.Serial,
+			reverse.table.Load().Policy == p)
+	}
+}
