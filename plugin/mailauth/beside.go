@@ -100,7 +100,7 @@ func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, 
 	theirs, _, _ := m.ask(ctx, w, r)
 	if res.Wildcard && theirs != nil && theirs.Rcode == dns.RcodeSuccess {
 		// The name exists in the zone file, so the policy's wildcard does not apply (RFC 4592 2.2.1).
-		answerCount.WithLabelValues(server, zone, resultFallthrough).Inc()
+		answered(server, zone, resultFallthrough)
 		w.WriteMsg(theirs)
 		return dns.RcodeSuccess, nil
 	}

@@ -69,7 +69,11 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	res := t.Lookup(qname, state.QType(), !beside)
 	server := metrics.WithServer(ctx)
 	if !beside {
-		return m.answer(w, r, res, t.Lookup(zone, dns.TypeSOA, true).RRs, m.glue(ctx, w, t, res.RRs, true, nil), server, zone)
+		var soa []dns.RR
+		if len(res.RRs) == 0 {
+			soa = t.Lookup(zone, dns.TypeSOA, true).RRs // for the negative answer
+		}
+		return m.answer(w, r, res, soa, m.glue(ctx, w, t, res.RRs, true, nil), server, zone)
 	}
 	// Beside another plugin the reply describes one merged zone: see zoneWriter. A query the next
 	// plugin sends back through the server (file chasing a CNAME) is shaped by the outer reply only.
@@ -78,7 +82,7 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 		ctx = context.WithValue(ctx, innerKey{}, true)
 	}
 	if !res.Exists && m.Fall.Through(qname) {
-		answerCount.WithLabelValues(server, zone, resultFallthrough).Inc()
+		answered(server, zone, resultFallthrough)
 		return m.passOn(ctx, w, r, t, zone)
 	}
 	return m.merge(ctx, w, r, zone, res, t, server)
@@ -92,7 +96,7 @@ func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, so
 	msg.Compress = true
 	if res.Referral {
 		msg.Ns = append([]dns.RR(nil), res.NS...)
-		answerCount.WithLabelValues(server, zone, resultReferral).Inc()
+		answered(server, zone, resultReferral)
 		w.WriteMsg(msg)
 		return dns.RcodeSuccess, nil
 	}
@@ -117,7 +121,7 @@ func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, so
 		msg.Ns = []dns.RR{negativeSOA(soa[0])}
 		msg.Answer = nil
 	}
-	answerCount.WithLabelValues(server, zone, result).Inc()
+	answered(server, zone, result)
 	w.WriteMsg(msg)
 	return dns.RcodeSuccess, nil
 }

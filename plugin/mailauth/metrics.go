@@ -1,6 +1,8 @@
 package mailauth
 
 import (
+	"sync"
+
 	"github.com/coredns/coredns/plugin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -58,3 +60,19 @@ var (
 		Help:      "Counter of queries answered by result (positive, nodata, nxdomain, referral, fallthrough).",
 	}, []string{"server", "zone", "result"})
 )
+
+// answered counts one answer. Each (server, zone, result) counter is looked up once: the vector's
+// own lookup hashes the three labels and takes a lock, on every query.
+func answered(server, zone, result string) {
+	key := [3]string{server, zone, result}
+	if c, ok := answerCounters.Load(key); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
+	c := answerCount.WithLabelValues(server, zone, result)
+	answerCounters.Store(key, c)
+	c.Inc()
+}
+
+// answerCounters holds the counters of answerCount by their labels.
+var answerCounters sync.Map // [3]string -> prometheus.Counter

@@ -230,6 +230,10 @@ func (t *Table) Lookup(name string, qtype uint16, apex bool) Result {
 		res := Result{Exists: true}
 		for _, s := range n.sets {
 			if (s.rrtype == qtype || qtype == dns.TypeANY) && (apex || !s.apex) {
+				if qtype != dns.TypeANY {
+					res.RRs = s.rrs // one set per type: the table's own slice, not a copy
+					break
+				}
 				res.RRs = append(res.RRs, s.rrs...)
 			}
 		}
