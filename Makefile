@@ -69,7 +69,7 @@ soak: deps keys
 	MAILAUTH_SOAK=$(SOAK) $(GO) test -count=1 -timeout 30m -run '^TestSoak' -v ./test/
 
 # bench measures mailauth against file and whoami with dnsperf, start-up and a reload under load
-# (about 25 minutes; QUICK=1 for a two-minute run). bench-go runs the Go benchmarks.
+# (about 12 minutes; QUICK=1 for a two-minute run). bench-go runs the Go benchmarks.
 bench: deps
 	bench/run.sh
 
