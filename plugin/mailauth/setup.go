@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coredns/caddy"
@@ -14,9 +15,14 @@ import (
 	"github.com/coredns/coredns/plugin"
 	"github.com/coredns/coredns/plugin/transfer"
 	"github.com/miekg/dns"
+
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 func init() { plugin.Register(name, setup) }
+
+// serving counts the instances started and not yet shut down in this process.
+var serving atomic.Int32
 
 var errNoSOA = errors.New("no SOA for a negative answer: the next plugin did not answer the zone's SOA")
 
@@ -25,8 +31,15 @@ func setup(c *caddy.Controller) error {
 	if err != nil {
 		return plugin.Error(name, err)
 	}
-	// An invalid policy stops CoreDNS here, before it serves anything, as the file plugin does.
-	if _, err := m.load(); err != nil {
+	// An invalid policy stops CoreDNS here, before it serves anything, as the file plugin does. On
+	// a CoreDNS reload the instances being replaced answer queries meanwhile: the load steps aside.
+	load := func() { _, err = m.load() }
+	if serving.Load() > 0 {
+		pace.Background(load)
+	} else {
+		load()
+	}
+	if err != nil {
 		return plugin.Error(name, err)
 	}
 	m.loadedAt = time.Now()
@@ -42,6 +55,7 @@ func setup(c *caddy.Controller) error {
 	m.policyZones.add(m.Zones)
 	stop := make(chan struct{})
 	c.OnStartup(func() error {
+		serving.Add(1)
 		config := dnsserver.GetConfig(c)
 		m.probe()
 		for _, h := range config.Handlers() {
@@ -61,6 +75,7 @@ func setup(c *caddy.Controller) error {
 		return nil
 	})
 	c.OnShutdown(func() error {
+		serving.Add(-1)
 		close(stop)
 		return nil
 	})

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/coredns/caddy"
+
+	"github.com/mailauth/coredns-mailauth/bench/benchdata"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
 func TestParseReadsPolicyZonesAndFallthrough(t *testing.T) {
@@ -59,5 +62,30 @@ func TestSetupFailsOnAnInvalidPolicyNamingFileAndLine(t *testing.T) {
 	want := path + `:3:11: SPF term "ip4:192.0.2.0/33": ip4 prefix length 33 is over 32`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+}
+
+// While another instance answers queries (a CoreDNS reload starts the new ones beside the old),
+// the load in setup steps aside for them; at a cold start it runs at full speed.
+func TestSetupPacesItsLoadOnlyWhileAnInstanceServes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mail.yaml")
+	writeFile(t, path, string(benchdata.Generate(300, 0, 1).Policy))
+	run := func() int64 {
+		loaded.Delete(path) // no load to share: each setup parses
+		before := pace.Pauses()
+		c := caddy.NewTestController("dns", "mailauth "+path)
+		c.ServerBlockKeys = []string{"bench.test."}
+		if err := setup(c); err != nil {
+			t.Fatal(err)
+		}
+		return pace.Pauses() - before
+	}
+	if n := run(); n != 0 {
+		t.Errorf("cold start: %d pauses", n)
+	}
+	serving.Add(1)
+	defer serving.Add(-1)
+	if n := run(); n == 0 {
+		t.Error("beside a serving instance: no pause")
 	}
 }
