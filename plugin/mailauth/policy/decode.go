@@ -234,7 +234,7 @@ func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field f
 			merges = append(merges, value)
 			continue
 		}
-		if k.Kind != yaml.ScalarNode {
+		if resolve(k).Kind != yaml.ScalarNode {
 			d.errorAt(k, "a key must be a name, not %s", kindName(resolve(k)))
 			continue
 		}
@@ -259,7 +259,7 @@ func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field f
 			}
 			for i := 0; i+1 < len(src.Content); i += 2 {
 				k, value := src.Content[i], src.Content[i+1]
-				if k.Kind != yaml.ScalarNode || isMerge(k) || first[keyName(k)] != nil {
+				if resolve(k).Kind != yaml.ScalarNode || isMerge(k) || first[keyName(k)] != nil {
 					continue
 				}
 				first[keyName(k)] = k

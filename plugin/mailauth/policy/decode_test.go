@@ -104,3 +104,13 @@ func TestDecoderBoundsWhatAliasesExpandTo(t *testing.T) {
 		t.Errorf("errors for 10 aliases: %v", errs)
 	}
 }
+
+func TestAKeyWrittenAsAnAliasIsTheNameItNames(t *testing.T) {
+	doc, errs := decodeText(t, "ttl: &t 60\ndomains:\n  &d example.org: {spf: [-all]}\n  *d : {adsp: all}\n")
+	if len(errs) != 1 || !strings.Contains(errs[0], `duplicate key "example.org"`) {
+		t.Errorf("errors %v, want the aliased key reported as a duplicate", errs)
+	}
+	if doc.Domains["example.org"] == nil {
+		t.Error("the domain is missing")
+	}
+}

@@ -109,7 +109,7 @@ func (l *locator) child(n *yaml.Node, step any) (value, key *yaml.Node) {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				if k := n.Content[i]; isMerge(k) {
 					merged = true
-				} else if k.Kind == yaml.ScalarNode && keyName(k) == step {
+				} else if resolve(k).Kind == yaml.ScalarNode && keyName(k) == step {
 					return n.Content[i+1], k
 				}
 			}
@@ -182,7 +182,7 @@ func entries(m *yaml.Node) []entry {
 		switch {
 		case isMerge(k):
 			merges = append(merges, v)
-		case k.Kind == yaml.ScalarNode && !seen[keyName(k)]:
+		case resolve(k).Kind == yaml.ScalarNode && !seen[keyName(k)]:
 			seen[keyName(k)] = true
 			list = append(list, entry{k, v})
 		}
@@ -193,7 +193,7 @@ func entries(m *yaml.Node) []entry {
 				continue
 			}
 			for i := 0; i+1 < len(src.Content); i += 2 {
-				if k := src.Content[i]; k.Kind == yaml.ScalarNode && !isMerge(k) && !seen[keyName(k)] {
+				if k := src.Content[i]; resolve(k).Kind == yaml.ScalarNode && !isMerge(k) && !seen[keyName(k)] {
 					seen[keyName(k)] = true
 					list = append(list, entry{k, src.Content[i+1]})
 				}
