@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -23,9 +24,10 @@ import (
 // must refuse (a ttl of 1.5). The tree comes from yaml.v3's parser, which is linear in the size
 // of the file; the decoder below is too.
 type decoder struct {
-	file string
-	data []byte // the file, for hints about what was written
-	errs Errors
+	file  string
+	data  []byte // the file, for hints about what was written
+	lines []int  // where each line of data starts, once needed
+	errs  Errors
 	// budget is how many more nodes may be decoded through aliases. A file of a few hundred
 	// bytes whose anchors refer to anchors ("billion laughs") would otherwise expand into
 	// gigabytes inside the serving process; the budget is the file's size, which no honest use of
@@ -95,7 +97,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, at keyed, aliased bool) 
 	}
 	switch v.Kind() {
 	case reflect.Struct:
-		d.mapping(n, written, at, aliased, func(k, value *yaml.Node) bool {
+		d.mapping(n, written, at, aliased, func(k, value *yaml.Node, aliased bool) bool {
 			f, ok := fieldsOf(v.Type())[keyName(k)]
 			if !ok {
 				return false
@@ -110,7 +112,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, at keyed, aliased bool) 
 		if v.IsNil() {
 			v.Set(reflect.MakeMapWithSize(v.Type(), len(n.Content)/2))
 		}
-		d.mapping(n, written, at, aliased, func(k, value *yaml.Node) bool {
+		d.mapping(n, written, at, aliased, func(k, value *yaml.Node, aliased bool) bool {
 			elem := reflect.New(v.Type().Elem()).Elem()
 			d.decode(value, elem, keyed{key: k}, aliased)
 			v.SetMapIndex(reflect.ValueOf(keyName(k)), elem)
@@ -191,7 +193,7 @@ func (d *decoder) anything(n, written *yaml.Node, at keyed, aliased bool) (any, 
 		return list, true
 	case yaml.MappingNode:
 		m := map[string]any{}
-		d.mapping(n, written, at, aliased, func(k, value *yaml.Node) bool {
+		d.mapping(n, written, at, aliased, func(k, value *yaml.Node, aliased bool) bool {
 			var e any
 			d.decode(value, reflect.ValueOf(&e).Elem(), keyed{key: k}, aliased)
 			m[keyName(k)] = e
@@ -217,7 +219,7 @@ func (d *decoder) anything(n, written *yaml.Node, at keyed, aliased bool) (any, 
 // mapping calls field for each entry of the mapping n, merged entries (<<: *anchor) after the
 // ones written, and reports keys written twice and keys field does not know. t is the Go type
 // being filled, for the wrong-type message when n is not a mapping.
-func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field func(k, v *yaml.Node) bool, t reflect.Type) {
+func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field func(k, v *yaml.Node, aliased bool) bool, t reflect.Type) {
 	if isNull(n) && t.Kind() == reflect.Struct {
 		return
 	}
@@ -230,12 +232,11 @@ func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field f
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		pace.Step()
 		k, value := n.Content[i], n.Content[i+1]
-		if isMerge(k) {
-			merges = append(merges, value)
+		if !d.key(k) {
 			continue
 		}
-		if resolve(k).Kind != yaml.ScalarNode {
-			d.errorAt(k, "a key must be a name, not %s", kindName(resolve(k)))
+		if isMerge(k) {
+			merges = append(merges, value)
 			continue
 		}
 		name := keyName(k)
@@ -244,32 +245,71 @@ func (d *decoder) mapping(n, written *yaml.Node, at keyed, aliased bool, field f
 			continue
 		}
 		first[name] = k
-		if !field(k, value) {
+		if !field(k, value, aliased) {
 			d.errorAt(k, "unknown key %q", name)
 		}
 	}
-	// Merged keys never override keys written in the mapping itself, and an earlier merged
-	// mapping wins over a later one (YAML merge key, yaml.org/type/merge.html).
+	d.merge(merges, first, field)
+}
+
+// key reports whether k can be a key, reporting why not: a name, or the merge key.
+func (d *decoder) key(k *yaml.Node) bool {
+	switch r := resolve(k); {
+	case r.Kind != yaml.ScalarNode:
+		d.errorAt(k, "a key must be a name, not %s", kindName(r))
+	case r.Style&yaml.TaggedStyle != 0 && !coreTags[r.ShortTag()] && !isMerge(r):
+		d.errorAt(k, "tag %s is not plain YAML: write the key without it", r.Tag)
+	default:
+		return true
+	}
+	return false
+}
+
+// merge calls field for the entries of the mappings merged into one (<<: *anchor, or a list of
+// them) under keys not in first, which holds the keys already taken. Keys written in a mapping
+// win over merged ones, an earlier merged mapping over a later one, and a merged mapping's own
+// keys over those it merges itself (YAML merge key, yaml.org/type/merge.html). Merged values are
+// repeats of values written elsewhere: they count against the alias budget.
+func (d *decoder) merge(merges []*yaml.Node, first map[string]*yaml.Node, field func(k, v *yaml.Node, aliased bool) bool) {
 	for _, m := range merges {
 		for _, src := range mergeSources(m) {
-			src, through := resolve(src), src.Kind == yaml.AliasNode
-			if src.Kind != yaml.MappingNode {
+			written := src
+			if src = resolve(src); src.Kind != yaml.MappingNode {
 				d.errorAt(m, "<<: wrong type: a mapping or a list of mappings expected, found %s", kindName(src))
 				continue
 			}
+			if d.expanding[src] {
+				d.errorAt(written, "<<: the mapping merged here is the one it is merged into")
+				continue
+			}
+			if d.expanding == nil {
+				d.expanding = map[*yaml.Node]bool{}
+			}
+			d.expanding[src] = true
+			var inner []*yaml.Node
 			for i := 0; i+1 < len(src.Content); i += 2 {
 				k, value := src.Content[i], src.Content[i+1]
-				if resolve(k).Kind != yaml.ScalarNode || isMerge(k) || first[keyName(k)] != nil {
+				if resolve(k).Kind != yaml.ScalarNode {
+					continue // reported where the mapping is written
+				}
+				if isMerge(k) {
+					inner = append(inner, value)
+					continue
+				}
+				if first[keyName(k)] != nil {
 					continue
 				}
 				first[keyName(k)] = k
-				if (through || aliased) && !d.spend(k) {
+				if !d.spend(k) {
+					delete(d.expanding, src)
 					return
 				}
-				if !field(k, value) {
+				if !field(k, value, true) {
 					d.errorAt(k, "unknown key %q", keyName(k))
 				}
 			}
+			d.merge(inner, first, field)
+			delete(d.expanding, src)
 		}
 	}
 }
@@ -311,17 +351,33 @@ func (d *decoder) wrongType(n, written *yaml.Node, at keyed, t reflect.Type) {
 
 // startsWith reports whether the text of n in the file starts with c.
 func (d *decoder) startsWith(n *yaml.Node, c byte) bool {
-	line := 1
-	for i := 0; i < len(d.data); i++ {
-		if line == n.Line {
-			j := i + n.Column - 1
-			return j < len(d.data) && d.data[j] == c
+	if d.lines == nil {
+		d.lines = lineStarts(d.data)
+	}
+	if n.Line < 1 || n.Line > len(d.lines) {
+		return false
+	}
+	// The parser counts columns in characters.
+	i := d.lines[n.Line-1]
+	for range n.Column - 1 {
+		if i >= len(d.data) {
+			return false
 		}
-		if d.data[i] == '\n' {
-			line++
+		_, size := utf8.DecodeRune(d.data[i:])
+		i += size
+	}
+	return i < len(d.data) && d.data[i] == c
+}
+
+// lineStarts returns the offset of the start of each line of data.
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, b := range data {
+		if b == '\n' {
+			starts = append(starts, i+1)
 		}
 	}
-	return false
+	return starts
 }
 
 func (d *decoder) errorAt(n *yaml.Node, format string, args ...any) {

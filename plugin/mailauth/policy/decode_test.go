@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -112,5 +113,74 @@ func TestAKeyWrittenAsAnAliasIsTheNameItNames(t *testing.T) {
 	}
 	if doc.Domains["example.org"] == nil {
 		t.Error("the domain is missing")
+	}
+}
+
+func TestAnUndefinedAliasIsPlacedAtTheAliasNotAtLookalikes(t *testing.T) {
+	body := "# like *t in a comment\nttl: &tt 60\nsoa: {minimum: *tt}\ndomains: {example.org: {spf: *t}}\n"
+	_, err := Parse("p.yaml", []byte(body), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:4:30: alias *t refers to no anchor") {
+		t.Errorf("error %v, want it at 4:30", err)
+	}
+}
+
+// Review findings: merges that chain through anchors, merge cycles, merges as a way around the
+// alias budget, tags on keys, documents after an empty one.
+func TestMergesChainCycleAndCount(t *testing.T) {
+	doc, errs := decodeText(t, `domains:
+  base.example: &base {spf: [-all], adsp: all}
+  mid.example: &mid {<<: *base, dmarc: {p: reject}}
+  leaf.example: {<<: *mid}
+`)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if leaf := doc.Domains["leaf.example"]; leaf == nil || leaf.ADSP != "all" || len(leaf.SPF) != 1 || leaf.DMARC == nil {
+		t.Errorf("leaf.example %+v: want spf, adsp and dmarc through the chain of merges", leaf)
+	}
+
+	_, errs = decodeText(t, "domains: {example.org: {senderid: &a {b: {<<: *a}}}}\n"+strings.Repeat("# padding\n", 100000))
+	if len(errs) != 1 || !strings.Contains(errs[0], "the mapping merged here is the one it is merged into") {
+		t.Errorf("merge cycle: %v", errs)
+	}
+
+	// Each level merges the one below twice: 2^12 copies of a 4,500-string list from a 10 KB file.
+	var b strings.Builder
+	b.WriteString("domains:\n  example.org:\n    senderid:\n      l0: &l0 {k: [" + strings.Repeat("a, ", 4500) + "a]}\n")
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&b, "      l%d: &l%d {a: {<<: *l%d}, b: {<<: *l%d}}\n", i, i, i-1, i-1)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, errs = decodeText(t, b.String())
+	runtime.ReadMemStats(&after)
+	if len(errs) == 0 || !strings.Contains(strings.Join(errs, "\n"), "expand to more values than the file is long") {
+		t.Errorf("merge bomb: %v", errs)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("merge bomb of %d bytes allocated %d MiB", b.Len(), grew>>20)
+	}
+
+	_, errs = decodeText(t, "!foo ttl: 60\n")
+	if len(errs) != 1 || !strings.Contains(errs[0], "tag !foo is not plain YAML") {
+		t.Errorf("tagged key: %v", errs)
+	}
+}
+
+func TestEveryDocumentIsParsed(t *testing.T) {
+	for _, body := range []string{
+		"ttl: 60\n---\n---\nttl: 70\n",
+		"ttl: 60\n---\n# x\n---\nttl: [\n",
+	} {
+		if _, err := Parse("p.yaml", []byte(body), t.TempDir()); err == nil {
+			t.Errorf("%q loaded", body)
+		}
+	}
+}
+
+func TestTheQuoteHintCountsColumnsInCharacters(t *testing.T) {
+	_, errs := decodeText(t, "domains:\n  exämple.org: {spf: [é, ?all]}\n")
+	if len(errs) != 1 || !strings.Contains(errs[0], `quote the value, as in ["?all"]`) {
+		t.Errorf("errors %v, want the hint to quote ?all", errs)
 	}
 }

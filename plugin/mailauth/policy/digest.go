@@ -3,6 +3,7 @@ package policy
 import (
 	"cmp"
 	"crypto/sha256"
+	"errors"
 	"hash"
 	"io"
 	"os"
@@ -65,6 +66,10 @@ func (d *digester) addFile(path string) error {
 		return err
 	}
 	defer fh.Close()
+	// Load reads regular files only: anything else (a directory, a pipe) is unreadable to both.
+	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return cmp.Or(err, errNotRegular)
+	}
 	io.WriteString(d.h, path)
 	d.h.Write([]byte{0})
 	if _, err := io.Copy(d.h, pace.Reader(fh)); err != nil {
@@ -73,6 +78,9 @@ func (d *digester) addFile(path string) error {
 	d.h.Write([]byte{0})
 	return nil
 }
+
+// errNotRegular is why a directory, a device or a pipe is not read as a policy or key file.
+var errNotRegular = errors.New("not a regular file")
 
 // Failure is the error of a policy that did not load: its problems, and the files the attempt
 // read with their digest, so that a reloader tries again only once one of them changes rather

@@ -167,8 +167,8 @@ func (l *locator) entriesOf(m *yaml.Node) []entry {
 }
 
 // entries returns the entries of the mapping m in the order the decoder reads them: those written
-// in it, then those merged into it (<<: *anchor) under keys it does not write itself. With
-// duplicate keys (an error reported by the decoder) the first one wins.
+// in it, then those merged into it (<<: *anchor) under keys it does not write itself, in the order
+// of decoder.merge. With duplicate keys (an error reported by the decoder) the first one wins.
 func entries(m *yaml.Node) []entry {
 	m = resolve(m)
 	if m.Kind != yaml.MappingNode {
@@ -187,17 +187,32 @@ func entries(m *yaml.Node) []entry {
 			list = append(list, entry{k, v})
 		}
 	}
+	if len(merges) > 0 {
+		list = mergedEntries(list, merges, seen, map[*yaml.Node]bool{m: true})
+	}
+	return list
+}
+
+// mergedEntries appends to list the entries merged in by merges, as decoder.merge takes them.
+func mergedEntries(list []entry, merges []*yaml.Node, seen map[string]bool, visiting map[*yaml.Node]bool) []entry {
 	for _, mv := range merges {
 		for _, src := range mergeSources(mv) {
-			if src = resolve(src); src.Kind != yaml.MappingNode {
+			if src = resolve(src); src.Kind != yaml.MappingNode || visiting[src] {
 				continue
 			}
+			visiting[src] = true
+			var inner []*yaml.Node
 			for i := 0; i+1 < len(src.Content); i += 2 {
-				if k := src.Content[i]; resolve(k).Kind == yaml.ScalarNode && !isMerge(k) && !seen[keyName(k)] {
+				switch k := src.Content[i]; {
+				case isMerge(k):
+					inner = append(inner, src.Content[i+1])
+				case resolve(k).Kind == yaml.ScalarNode && !seen[keyName(k)]:
 					seen[keyName(k)] = true
 					list = append(list, entry{k, src.Content[i+1]})
 				}
 			}
+			list = mergedEntries(list, inner, seen, visiting)
+			delete(visiting, src)
 		}
 	}
 	return list
@@ -266,7 +281,7 @@ func syntaxError(name string, data []byte, err error) *Error {
 		}
 	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
 		e.Msg = fmt.Sprintf("alias *%s refers to no anchor &%s above it", m[1], m[1])
-		e.Line, e.Col = lineCol(data, bytes.Index(data, []byte("*"+m[1])))
+		e.Line, e.Col = lineCol(data, aliasAt(data, m[1]))
 	} else if at := badByte(data); at >= 0 {
 		e.Line, e.Col = lineCol(data, at)
 		e.Msg += " (the policy is read as UTF-8 text, without control characters)"
@@ -309,6 +324,43 @@ var (
 	unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`) // the parser's
 )
 
+// aliasAt returns the offset of the first alias *name in data outside comments, or -1: the text
+// "*name" standing alone, not the start of a longer alias name nor inside a quoted string's
+// neighbour words.
+func aliasAt(data []byte, name string) int {
+	token := []byte("*" + name)
+	for lineStart := 0; lineStart < len(data); {
+		end := bytes.IndexByte(data[lineStart:], '\n')
+		if end < 0 {
+			end = len(data) - lineStart
+		}
+		line := data[lineStart : lineStart+end]
+		for from := 0; ; {
+			i := bytes.Index(line[from:], token)
+			if i < 0 {
+				break
+			}
+			i += from
+			before, after := byte(' '), byte(' ')
+			if i > 0 {
+				before = line[i-1]
+			}
+			if j := i + len(token); j < len(line) {
+				after = line[j]
+			}
+			if comment := bytes.Index(line, []byte(" #")); comment >= 0 && comment < i || bytes.HasPrefix(bytes.TrimLeft(line, " "), []byte("#")) {
+				break
+			}
+			if bytes.IndexByte([]byte(" \t[{,:-"), before) >= 0 && bytes.IndexByte([]byte(" \t\r]},"), after) >= 0 {
+				return lineStart + i
+			}
+			from = i + 1
+		}
+		lineStart += end + 1
+	}
+	return -1
+}
+
 // badByte returns the offset of the first byte that is not UTF-8 text YAML allows, or -1.
 func badByte(data []byte) int {
 	for i := 0; i < len(data); {
@@ -328,12 +380,13 @@ func lastLine(data []byte) int {
 	return bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - crlf + 1
 }
 
-// lineCol returns the 1-based line and column (in bytes) of offset in data, 0, 0 for a negative one.
+// lineCol returns the 1-based line and column (in characters) of offset in data, 0, 0 for a negative one.
 func lineCol(data []byte, offset int) (int, int) {
 	if offset < 0 || offset > len(data) {
 		return 0, 0
 	}
 	before := data[:offset]
 	line := bytes.Count(before, []byte("\n")) + 1
-	return line, offset - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	// Columns count characters, as the parser's do.
+	return line, utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 }

@@ -18,11 +18,11 @@ import (
 // to the policy file's directory. On any problem it returns Errors listing all of them, each with
 // file:line:column, and no Policy: a policy is used whole or not at all.
 func Load(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, _, err := readWithMode(path)
 	if err != nil {
 		d := newDigester()
 		d.unreadable(path)
-		return nil, &Failure{Errors: Errors{{File: path, Msg: "cannot read policy: " + unwrapPathError(err)}},
+		return nil, &Failure{Errors: Errors{{File: path, Msg: "cannot read policy: " + strings.TrimPrefix(err.Error(), "cannot read: ")}},
 			Files: []string{path}, Digest: d.sum()}
 	}
 	return Parse(path, data, filepath.Dir(path))
@@ -87,7 +87,7 @@ func unwrapPathError(err error) string {
 }
 
 // parseDocuments parses data into YAML node trees. It returns the body of the first document (nil
-// when the file holds only comments) and the second document when one has content.
+// when the file holds only comments) and the first document after it that has content.
 func parseDocuments(data []byte) (body, next *yaml.Node, err error) {
 	dec := yaml.NewDecoder(pace.Reader(bytes.NewReader(data)))
 	var first yaml.Node
@@ -100,17 +100,20 @@ func parseDocuments(data []byte) (body, next *yaml.Node, err error) {
 	if len(first.Content) > 0 && !empty(first.Content[0]) {
 		body = first.Content[0]
 	}
-	var second yaml.Node
-	if err := dec.Decode(&second); err != nil {
-		if errors.Is(err, io.EOF) {
-			return body, nil, nil
+	// Every document is parsed, so that none after the first, and no syntax error in one, passes
+	// unseen.
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				return body, next, nil
+			}
+			return nil, nil, err
 		}
-		return nil, nil, err
+		if next == nil && len(doc.Content) > 0 && !empty(doc.Content[0]) {
+			next = &doc
+		}
 	}
-	if len(second.Content) > 0 && !empty(second.Content[0]) {
-		next = &second
-	}
-	return body, next, nil
 }
 
 // empty reports whether n is the body of a document with nothing in it but comments.

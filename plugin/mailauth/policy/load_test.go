@@ -169,7 +169,11 @@ func TestDigestCoversTheBytesRead(t *testing.T) {
 // to change: the policy itself, a key file it names, or one that is missing.
 func TestAFailureDigestsWhatTheAttemptRead(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, body := range []string{
+		"domains:\n  example.org:\n    dkim: {s1: {key: adir}}\n", // a directory where a key file belongs
 		"domains: [\n", // a syntax error
 		"domains:\n  example.org:\n    spf: [bogus]\n", // a check
 		"domains:\n  example.org:\n    dkim: {s1: {key: missing.pem}}\n",

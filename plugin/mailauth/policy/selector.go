@@ -141,6 +141,12 @@ func readWithMode(file string) ([]byte, fs.FileMode, error) {
 	if err != nil {
 		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
 	}
+	switch {
+	case fi.IsDir():
+		return nil, 0, errors.New("cannot read: is a directory")
+	case !fi.Mode().IsRegular():
+		return nil, 0, errors.New("cannot read: " + errNotRegular.Error())
+	}
 	content, err := io.ReadAll(f)
 	if err != nil {
 		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
