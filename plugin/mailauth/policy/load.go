@@ -32,6 +32,7 @@ func Load(path string) (*Policy, error) {
 // relative key file paths start. Its errors are a *Failure.
 func Parse(name string, data []byte, dir string) (p *Policy, err error) {
 	c := &checker{locator: locator{file: name}, dir: dir, digest: newDigester()}
+	defer parsedKeyFiles.loaded()
 	// The digest covers the very bytes used, so that an edit made while they are read is seen as a
 	// change at the next check instead of being mistaken for what was loaded.
 	c.digest.add(name, data)

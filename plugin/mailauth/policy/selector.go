@@ -1,12 +1,14 @@
 package policy
 
 import (
+	"crypto/sha256"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/dkimkey"
 )
@@ -109,12 +111,9 @@ func (c *checker) keyFile(raw, name string, path []any) (dkimkey.File, bool) {
 	var f dkimkey.File
 	if err == nil {
 		c.digest.add(file, content)
-		f, err = dkimkey.ParseFile(content)
+		f, err = parsedKeyFiles.parse(content)
 	} else {
 		c.digest.unreadable(file)
-	}
-	if err == nil {
-		err = f.Key.Check()
 	}
 	if err != nil {
 		c.errorf(at, "dkim selector %q: key file %s: %s", raw, name, err)
@@ -243,4 +242,59 @@ func lower(list []string) []string {
 		out[i] = strings.ToLower(s)
 	}
 	return out
+}
+
+// keyFileCache keeps the key files that recent loads parsed, by content. Every load reads every
+// key file the policy names, and Go validates an RSA private key as it parses it (about 150 µs
+// for 2048 bits): with a key file per domain, a reload of 100,000 domains would spend 15 s there
+// on keys that did not change. Entries that two loads in a row did not use are dropped.
+type keyFileCache struct {
+	mu        sync.Mutex
+	cur, prev map[[sha256.Size]byte]dkimkey.File
+	parses    int // key files parsed rather than found, for tests
+}
+
+var parsedKeyFiles keyFileCache
+
+// parse returns the checked key of a key file's content, parsing it unless a recent load did.
+// Only keys that parse and pass Check are kept.
+func (k *keyFileCache) parse(content []byte) (dkimkey.File, error) {
+	sum := sha256.Sum256(content)
+	k.mu.Lock()
+	f, ok := k.cur[sum]
+	if !ok {
+		if f, ok = k.prev[sum]; ok {
+			k.keep(sum, f)
+		}
+	}
+	k.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	f, err := dkimkey.ParseFile(content)
+	if err == nil {
+		err = f.Key.Check()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.parses++
+	if err != nil {
+		return dkimkey.File{}, err
+	}
+	k.keep(sum, f)
+	return f, nil
+}
+
+func (k *keyFileCache) keep(sum [sha256.Size]byte, f dkimkey.File) {
+	if k.cur == nil {
+		k.cur = map[[sha256.Size]byte]dkimkey.File{}
+	}
+	k.cur[sum] = f
+}
+
+// loaded ends a load: what it did not use is dropped at the end of the next one.
+func (k *keyFileCache) loaded() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.prev, k.cur = k.cur, nil
 }
