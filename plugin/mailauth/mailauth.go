@@ -153,5 +153,3 @@ func negativeSOA(rr dns.RR) dns.RR {
 	c.Hdr.Ttl = min(soa.Hdr.Ttl, soa.Minttl)
 	return &c
 }
-
-// It is plugin.Zones.Matches without the label splitting and its allocations on every query.

@@ -36,7 +36,8 @@ func (m *MailAuth) watch(stop <-chan struct{}) {
 // failed attempt, those that attempt read (the fix may be in a key file the policy names). Each
 // distinct problem is logged once, not every tick.
 func (m *MailAuth) reload() {
-	files, digest := m.table.Load().Policy.Files, m.table.Load().Policy.Digest
+	p := m.table.Load().Policy
+	files, digest := p.Files, p.Digest
 	if m.failed != nil {
 		files, digest = m.failed.Files, m.failed.Digest
 	}

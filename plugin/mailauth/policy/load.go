@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,4 +121,28 @@ func parseDocuments(data []byte) (body, next *yaml.Node, err error) {
 // empty reports whether n is the body of a document with nothing in it but comments.
 func empty(n *yaml.Node) bool {
 	return isNull(n) && n.Value == ""
+}
+
+// readWithMode reads a file and returns the mode it had when opened.
+func readWithMode(file string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
+	}
+	switch {
+	case fi.IsDir():
+		return nil, 0, errors.New("cannot read: is a directory")
+	case !fi.Mode().IsRegular():
+		return nil, 0, errors.New("cannot read: " + errNotRegular.Error())
+	}
+	content, err := io.ReadAll(f)
+	if err != nil {
+		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
+	}
+	return content, fi.Mode(), nil
 }

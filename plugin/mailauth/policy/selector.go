@@ -2,10 +2,6 @@ package policy
 
 import (
 	"crypto/sha256"
-	"errors"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -127,30 +123,6 @@ func (c *checker) keyFile(raw, name string, path []any) (dkimkey.File, bool) {
 		c.warnf(at, "dkim selector %q: key file %s is readable by group or others (mode %04o): chmod 600 it", raw, name, mode.Perm())
 	}
 	return f, true
-}
-
-// readWithMode reads a file and returns the mode it had when opened.
-func readWithMode(file string) ([]byte, fs.FileMode, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
-	}
-	switch {
-	case fi.IsDir():
-		return nil, 0, errors.New("cannot read: is a directory")
-	case !fi.Mode().IsRegular():
-		return nil, 0, errors.New("cannot read: " + errNotRegular.Error())
-	}
-	content, err := io.ReadAll(f)
-	if err != nil {
-		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
-	}
-	return content, fi.Mode(), nil
 }
 
 // fileTags names the tags of a selector that came from the record in its key file rather than

@@ -120,7 +120,8 @@ func (t *Table) Names() int { return len(t.nodes) }
 func (t *Table) zone(name string) string { return LongestZone(t.zones, name) }
 
 // LongestZone returns the longest of zones that name is in, or "". Names and zones are lower-case
-// and fully qualified. It compares strings in place: it runs for every query and every name built.
+// and fully qualified. It is plugin.Zones.Matches without the label splitting and its
+// allocations: it runs for every query and every name built.
 func LongestZone(zones []string, name string) string {
 	best := ""
 	for _, z := range zones {
