@@ -19,9 +19,12 @@ import (
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
 
-func init() { plugin.Register(name, setup) }
+func init() {
+	plugin.Register(name, setup)
+	caddy.RegisterEventHook(name, onInstanceServing)
+}
 
-// serving counts the instances started and not yet shut down in this process.
+// serving counts the instances serving and not yet shut down in this process.
 var serving atomic.Int32
 
 var errNoSOA = errors.New("no SOA for a negative answer: the next plugin did not answer the zone's SOA")
@@ -54,8 +57,8 @@ func setup(c *caddy.Controller) error {
 	}
 	m.policyZones.add(m.Zones)
 	stop := make(chan struct{})
+	var started atomic.Bool
 	c.OnStartup(func() error {
-		serving.Add(1)
 		config := dnsserver.GetConfig(c)
 		m.probe()
 		for _, h := range config.Handlers() {
@@ -67,15 +70,23 @@ func setup(c *caddy.Controller) error {
 			m.xfer = x
 		}
 		m.logWarnings()
-		// An unreachable secondary must not hold up serving: CoreDNS listens only after OnStartup.
+		return nil
+	})
+	// What runs for as long as the instance does waits until it serves: a CoreDNS reload whose new
+	// instance fails to listen discards it without shutting it down.
+	instanceServing(c).then(func() {
+		started.Store(true)
+		serving.Add(1)
+		// An unreachable secondary must not hold up serving.
 		go m.notify()
 		if m.Reload > 0 {
 			go m.watch(stop)
 		}
-		return nil
 	})
 	c.OnShutdown(func() error {
-		serving.Add(-1)
+		if started.Load() {
+			serving.Add(-1)
+		}
 		close(stop)
 		return nil
 	})
