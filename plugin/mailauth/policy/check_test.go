@@ -262,6 +262,21 @@ func TestLoadRejects(t *testing.T) {
 			want: []string{`3: did not find expected ',' or ']': a [ list is not closed`},
 		},
 		{
+			name: "a line that breaks a mapping's indentation is named, with where the mapping starts",
+			body: "domains:\n  example.org:\n    spf: [mx,\n      a,\n      \"-all\"]\n    adsp: all\n  example.net:\n    spf: [\"-all\"]\n      dmarc: {p: none}\n",
+			want: []string{`9: did not find expected key: line 8 starts a mapping that this line does not continue (a key at the indentation of its keys, or one of an enclosing mapping); check this line's indentation`},
+		},
+		{
+			name: "a line that breaks the indentation of the domains is named, not the first domain",
+			body: "domains:\n  example.org:\n    spf: [\"-all\"]\n  example.com:\n    spf: [\"-all\"]\n   dmarc: {p: none}\n",
+			want: []string{`6: did not find expected key: line 2 starts a mapping that this line does not continue (a key at the indentation of its keys, or one of an enclosing mapping); check this line's indentation`},
+		},
+		{
+			name: "a line that breaks a list's indentation is named",
+			body: "networks:\n  - prefix: 198.51.100.0/24\n    ptr: mail.example.org.\n  - prefix: 203.0.113.0/24\n   ptr: mx.example.org.\n",
+			want: []string{`5: did not find expected '-' indicator: line 2 starts a list that this line does not continue (an item, "- " at the indentation of its items); check this line's indentation`},
+		},
+		{
 			name: "a syntax error on the first line is on line 1",
 			body: "ttl: 60: 70\n",
 			want: []string{`1: mapping values are not allowed in this context`},

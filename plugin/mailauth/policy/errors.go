@@ -291,6 +291,12 @@ func syntaxError(name string, data []byte, err error) *Error {
 	if explained := parserProblems[e.Msg]; explained != "" {
 		e.Msg = explained
 	}
+	if what, ok := blockProblems[e.Msg]; ok && e.Line > 0 {
+		if at := breakingLine(data, err); at > e.Line {
+			e.Msg = fmt.Sprintf("%s: line %d starts a %s that this line does not continue (%s); check this line's indentation", e.Msg, e.Line, what[0], what[1])
+			e.Line = at
+		}
+	}
 	// YAML indents with spaces only; a tab is the most common cause of "cannot start any token",
 	// and invisible in most editors.
 	if lines := bytes.Split(data, []byte("\n")); e.Line > 0 && e.Line <= len(lines) {
@@ -317,6 +323,46 @@ var parserProblems = map[string]string{
 	"found duplicate %YAML directive":        "",
 	"found incompatible YAML document":       "the %YAML directive asks for a YAML version other than 1.1; remove the %YAML line",
 	"found duplicate %TAG directive":         "",
+}
+
+// blockProblems are the parser's problems that name the line a block mapping or list starts on,
+// though what is wrong is a later line that ends it: the collection, and what continues it.
+var blockProblems = map[string][2]string{
+	"did not find expected key":           {"mapping", "a key at the indentation of its keys, or one of an enclosing mapping"},
+	"did not find expected '-' indicator": {"list", `an item, "- " at the indentation of its items`},
+}
+
+// maxBreakSearch is the largest policy in which breakingLine looks for the line that breaks a block:
+// it parses the file about twenty times.
+const maxBreakSearch = 1 << 20
+
+// breakingLine returns the first line of data at which parsing fails with err, or 0. The parser
+// names the line a block collection starts on when a later line ends it at an indentation it cannot
+// continue from; every prefix of the file that stops before that later line ends the collection
+// cleanly or fails otherwise (an open [ list, say), and every prefix through it fails with err, so
+// the line is found by bisection.
+func breakingLine(data []byte, err error) int {
+	if len(data) > maxBreakSearch {
+		return 0
+	}
+	var ends []int // ends[i] is the offset just past line i+1
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	fails := func(i int) bool {
+		_, _, e := parseDocuments(data[:ends[i]])
+		return e != nil && e.Error() == err.Error()
+	}
+	i := sort.Search(len(ends), fails)
+	if i == len(ends) {
+		return 0
+	}
+	return i + 1
 }
 
 var (

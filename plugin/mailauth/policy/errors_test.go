@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +96,28 @@ func TestLocatorWithoutADocumentHasNoPosition(t *testing.T) {
 		if n := l.node("ttl"); n != nil {
 			t.Errorf("node ttl = %v, want nil", n)
 		}
+	}
+}
+
+func TestBreakingLineIsTheFirstLineThatFailsAsTheWholeFileDoes(t *testing.T) {
+	var doc strings.Builder
+	doc.WriteString("domains:\n")
+	for i := range 50 {
+		fmt.Fprintf(&doc, "  d%d.example:\n    spf: [mx,\n      \"-all\"]\n", i) // each prefix inside a list fails otherwise
+	}
+	doc.WriteString("   bad: indent\n")
+	data := []byte(doc.String())
+	_, _, err := parseDocuments(data)
+	if err == nil {
+		t.Fatal("the policy parsed")
+	}
+	if got, want := breakingLine(data, err), 152; got != want {
+		t.Errorf("breakingLine = %d, want %d", got, want)
+	}
+	// Past maxBreakSearch the search would parse a large file some twenty times: it is not made.
+	big := append(bytes.Repeat([]byte("# filler\n"), maxBreakSearch/9+1), data...)
+	_, _, err = parseDocuments(big)
+	if got := breakingLine(big, err); got != 0 {
+		t.Errorf("breakingLine of a %d-byte file = %d, want 0 (not searched)", len(big), got)
 	}
 }
