@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -78,14 +79,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	p, err := policy.Load(path)
 	if err != nil {
-		var errs policy.Errors
+		var errs, warnings policy.Errors
 		if !errors.As(err, &errs) {
 			errs = policy.Errors{{File: path, Msg: err.Error()}}
 		}
-		for _, e := range errs {
-			fmt.Fprintln(msgs, diagnostic(e, "error"))
+		if f := (*policy.Failure)(nil); errors.As(err, &f) {
+			warnings = f.Warnings
 		}
-		fmt.Fprintf(msgs, "%s: %s: not loaded\n", path, count(len(errs), "error"))
+		// Errors and warnings in the order of the file, as a compiler lists them.
+		for _, d := range byPosition(errs, warnings) {
+			fmt.Fprintln(msgs, d)
+		}
+		summary := count(len(errs), "error")
+		if len(warnings) > 0 {
+			summary += ", " + count(len(warnings), "warning")
+		}
+		fmt.Fprintf(msgs, "%s: %s: not loaded\n", path, summary)
 		return 1
 	}
 	if zones == nil {
@@ -116,6 +125,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(msgs, "%s: 0 errors, %s; %s (%s), %s, %s\n", path, count(len(warnings), "warning"),
 		count(len(zones), "zone"), strings.Join(zones, " "), count(t.Names(), "name"), count(t.Records(), "record"))
 	return 0
+}
+
+// byPosition returns the diagnostics of errs and warnings merged in the order of their places in
+// the file, an error first where both are at one place.
+func byPosition(errs, warnings policy.Errors) []string {
+	type located struct {
+		e        *policy.Error
+		severity string
+	}
+	all := make([]located, 0, len(errs)+len(warnings))
+	for _, e := range errs {
+		all = append(all, located{e, "error"})
+	}
+	for _, w := range warnings {
+		all = append(all, located{w, "warning"})
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i].e, all[j].e
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
+	out := make([]string, len(all))
+	for i, l := range all {
+		out[i] = diagnostic(l.e, l.severity)
+	}
+	return out
 }
 
 // diagnostic formats e as file:line:col: severity: message, leaving out what is unknown.

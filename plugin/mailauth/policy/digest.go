@@ -87,8 +87,11 @@ var errNotRegular = errors.New("not a regular file")
 // than parse a large broken policy every few seconds.
 type Failure struct {
 	Errors
-	Files  []string
-	Digest Digest
+	// Warnings are what the policy would have been warned of had it loaded, for a checker to show
+	// beside its errors.
+	Warnings Errors
+	Files    []string
+	Digest   Digest
 }
 
 // Unwrap returns the problems, for errors.As with Errors.

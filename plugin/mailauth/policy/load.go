@@ -38,7 +38,7 @@ func Parse(name string, data []byte, dir string) (p *Policy, err error) {
 	// change at the next check instead of being mistaken for what was loaded.
 	c.digest.add(name, data)
 	fail := func(errs Errors) (*Policy, error) {
-		return nil, &Failure{Errors: errs, Files: append([]string{name}, c.files...), Digest: c.digest.sum()}
+		return nil, &Failure{Errors: errs, Warnings: sortByPosition(c.warns), Files: append([]string{name}, c.files...), Digest: c.digest.sum()}
 	}
 	// Whatever bytes an edit leaves in the file, a panic in the YAML library must not stop the
 	// server: it is one more reason to refuse the policy.

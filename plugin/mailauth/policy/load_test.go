@@ -297,3 +297,25 @@ func TestRelativeKeyPathsStartAtThePolicyFile(t *testing.T) {
 		})
 	}
 }
+
+func TestAFailureKeepsTheWarningsTheCheckFound(t *testing.T) {
+	body := `domains:
+  example.org:
+    spf: [ptr, "+all"]
+  example.net:
+    adsp: no
+`
+	_, p, err := loadBody(t, body)
+	var f *policy.Failure
+	if p != nil || !errors.As(err, &f) {
+		t.Fatalf("got %v, %v; want a *Failure", p, err)
+	}
+	if len(f.Errors) != 1 || len(f.Warnings) == 0 {
+		t.Fatalf("errors %v, warnings %v; want one error and the warnings", f.Errors, f.Warnings)
+	}
+	for _, w := range f.Warnings {
+		if w.Line != 3 {
+			t.Errorf("warning %v, want it at line 3 (the SPF record)", w)
+		}
+	}
+}
