@@ -6,7 +6,6 @@ import (
 	"errors"
 	"hash"
 	"io"
-	"os"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/pace"
 )
@@ -61,15 +60,12 @@ func Fingerprint(files []string) (Digest, error) {
 // addFile hashes the file at path, leaving the hash untouched when it cannot be opened. A read
 // that fails halfway is hashed as far as it went, then as unreadable: no content matches it.
 func (d *digester) addFile(path string) error {
-	fh, err := os.Open(path)
+	// Load reads regular files only: anything else (a directory, a pipe) is unreadable to both.
+	fh, _, err := openRegular(path)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	// Load reads regular files only: anything else (a directory, a pipe) is unreadable to both.
-	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return cmp.Or(err, errNotRegular)
-	}
 	io.WriteString(d.h, path)
 	d.h.Write([]byte{0})
 	if _, err := io.Copy(d.h, pace.Reader(fh)); err != nil {

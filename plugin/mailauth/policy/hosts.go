@@ -35,7 +35,11 @@ func (c *checker) hosts(in map[string]*hostDoc) []Host {
 				continue
 			}
 			a = a.Unmap()
-			if other, dup := owner[a]; dup {
+			switch other, dup := owner[a]; {
+			case dup && other == raw:
+				c.errorf(at, "host %q: address %s is listed twice", raw, a)
+				continue
+			case dup:
 				c.errorf(at, "address %s is claimed by hosts %q and %q: its PTR can point back to only one", a, other, raw)
 				continue
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -123,23 +124,39 @@ func empty(n *yaml.Node) bool {
 	return isNull(n) && n.Value == ""
 }
 
+// openRegular opens a file for reading if it is a regular file: a policy or key file replaced by
+// a directory, a device or a named pipe is not one. It opens without blocking, since opening a
+// named pipe waits for a writer that may never come, and checks what it opened, not what the name
+// was a moment before.
+func openRegular(file string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case fi.IsDir():
+		err = errIsDir
+	case !fi.Mode().IsRegular():
+		err = errNotRegular
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+var errIsDir = errors.New("is a directory")
+
 // readWithMode reads a file and returns the mode it had when opened.
 func readWithMode(file string) ([]byte, fs.FileMode, error) {
-	f, err := os.Open(file)
+	f, fi, err := openRegular(file)
 	if err != nil {
 		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))
-	}
-	switch {
-	case fi.IsDir():
-		return nil, 0, errors.New("cannot read: is a directory")
-	case !fi.Mode().IsRegular():
-		return nil, 0, errors.New("cannot read: " + errNotRegular.Error())
-	}
 	content, err := io.ReadAll(f)
 	if err != nil {
 		return nil, 0, errors.New("cannot read: " + unwrapPathError(err))

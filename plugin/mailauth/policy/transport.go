@@ -146,8 +146,8 @@ func httpsURL(s, ext string) error {
 }
 
 // bimiDMARC refuses a BIMI record unless the domain's DMARC policy enforces at pct=100: its own
-// DMARC record, or else that of the closest parent domain of the policy (its sp, or p), as
-// receivers look it up (RFC 7489 6.6.3).
+// DMARC record, or else that of the closest parent domain of the policy that publishes one (its
+// sp, or p), as receivers look it up (RFC 7489 6.6.3).
 func (c *checker) bimiDMARC(p *Policy, doc *document, keys map[string]string) {
 	for _, d := range p.Domains {
 		pace.Step()
@@ -165,8 +165,22 @@ func (c *checker) bimiDMARC(p *Policy, doc *document, keys map[string]string) {
 			if dd.DMARC.PCT != nil {
 				pct = *dd.DMARC.PCT
 			}
-		} else if parent := p.serving(parentName(d.Name)); parent != nil {
-			if pd := doc.Domains[keys[parent.Name]]; pd != nil && pd.DMARC != nil && parent.DMARC != "" {
+		} else {
+			// A parent without a DMARC record publishes no _dmarc name: receivers look further up.
+			parent := p.serving(parentName(d.Name))
+			var pd *domainDoc
+			for ; parent != nil && !parent.Parked; parent = p.serving(parentName(parent.Name)) {
+				if pd = doc.Domains[keys[parent.Name]]; pd != nil && pd.DMARC != nil {
+					break
+				}
+			}
+			switch {
+			case parent == nil:
+			case parent.Parked:
+				policy, from, tag = "reject", parent.Name, "sp"
+			case parent.DMARC == "":
+				continue // the parent's DMARC record has errors of its own
+			default:
 				policy, from, tag = pd.DMARC.SP, parent.Name, "sp"
 				if policy == "" {
 					policy, tag = pd.DMARC.P, "p"
@@ -174,8 +188,6 @@ func (c *checker) bimiDMARC(p *Policy, doc *document, keys map[string]string) {
 				if pd.DMARC.PCT != nil {
 					pct = *pd.DMARC.PCT
 				}
-			} else if parent.Parked {
-				policy, from, tag = "reject", parent.Name, "sp"
 			}
 		}
 		policy = strings.ToLower(policy)
