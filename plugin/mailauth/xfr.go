@@ -11,12 +11,13 @@ import (
 )
 
 // Transfer implements the transfer.Transferer interface: AXFR, and IXFR answered as AXFR (or with
-// the SOA alone when the secondary already has the current serial), of every record a query can
-// get. Where another plugin (file) also serves the zone, the transfer is the merged zone.
+// the SOA alone when the secondary already has the current serial or a newer one), of every record
+// a query can get. Where another plugin (file) also serves the zone, the transfer is the merged zone.
 func (m *MailAuth) Transfer(zone string, serial uint32) (<-chan []dns.RR, error) {
 	if !m.servesExactly(zone) {
 		return nil, transfer.ErrNotAuthoritative
 	}
+	zone = strings.ToLower(zone) // as the table holds it, however the caller spells it
 	t := m.table.Load()
 	beside := m.isBeside(zone)
 	ours, err := t.Zone(zone, !beside, table.MaxZoneAddresses)
@@ -44,7 +45,8 @@ func (m *MailAuth) Transfer(zone string, serial uint32) (<-chan []dns.RR, error)
 	ch := make(chan []dns.RR)
 	go func() {
 		defer close(ch)
-		if serial != 0 && serial == soa.Serial {
+		// A secondary at our serial or ahead of it gets the SOA alone (RFC 1995 section 2).
+		if serial != 0 && !serialAfter(soa.Serial, serial) {
 			ch <- []dns.RR{soa}
 			return
 		}

@@ -25,7 +25,12 @@ type zoneWriter struct {
 // WriteMsg implements dns.ResponseWriter.
 func (w *zoneWriter) WriteMsg(m *dns.Msg) error {
 	if m.Authoritative && m.Rcode == dns.RcodeSuccess && len(m.Answer) > 0 {
-		m.Ns = withoutNS(m.Ns) // a CNAME ending in NODATA keeps its SOA
+		// A CNAME ending in NODATA keeps its SOA, and one ending in a delegation its referral.
+		end := chainEnd(m.Answer, m.Question[0].Name)
+		if hasType(m.Answer, end, m.Question[0].Qtype) {
+			end = "" // the chain is answered: no referral
+		}
+		m.Ns = withoutNS(m.Ns, end, w.zone)
 		if m.Question[0].Qtype != dns.TypeNS {
 			m.Extra = onlyOPT(m.Extra)
 		}
@@ -35,10 +40,14 @@ func (w *zoneWriter) WriteMsg(m *dns.Msg) error {
 	return w.ResponseWriter.WriteMsg(m)
 }
 
-func withoutNS(rrs []dns.RR) []dns.RR {
+// withoutNS drops the NS records of rrs but those of a delegation below zone that end, the last
+// name of a CNAME chain, lies in: the referral that the chain ends in.
+func withoutNS(rrs []dns.RR, end, zone string) []dns.RR {
 	out := rrs[:0:0]
 	for _, rr := range rrs {
-		if rr.Header().Rrtype != dns.TypeNS {
+		owner := rr.Header().Name
+		referral := end != "" && !strings.EqualFold(owner, zone) && dns.IsSubDomain(owner, end)
+		if rr.Header().Rrtype != dns.TypeNS || referral {
 			out = append(out, rr)
 		}
 	}

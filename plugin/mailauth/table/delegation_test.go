@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -101,5 +102,37 @@ func TestTheChildZoneOfAClasslessDelegationAnswersItsPTRs(t *testing.T) {
 	// SOA, 2 NS and 64 PTRs.
 	if len(child) != 1+2+64 {
 		t.Errorf("the child zone has %d records, want 67", len(child))
+	}
+}
+
+func TestParentNameClimbsToTheRootAndStops(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"70.64/26.2.0.192.in-addr.arpa.", "64/26.2.0.192.in-addr.arpa."},
+		{`a\.b.example.org.`, "example.org."},
+		{"org.", "."},
+		{".", ""},
+		{"", ""},
+	} {
+		if got := parentName(tt.name); got != tt.want {
+			t.Errorf("parentName(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestAServerForTheRootZoneAnswersBesideADelegation(t *testing.T) {
+	done := make(chan struct{})
+	var res Result
+	go func() {
+		defer close(done)
+		tb := loadTable(t, delegationPolicy, ".")
+		res = tb.Lookup("70.64/26.2.0.192.in-addr.arpa.", dns.TypePTR, true)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a lookup in the root zone with a delegation in the policy did not return")
+	}
+	if !res.Referral {
+		t.Errorf("a name below the cut, served from the root zone, is not a referral: %+v", res)
 	}
 }

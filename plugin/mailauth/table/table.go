@@ -274,7 +274,7 @@ func (t *Table) cutAbove(name string) (string, bool) {
 		return "", false
 	}
 	z := t.zone(name)
-	for p := name; p != z && p != "."; p = parentName(p) {
+	for p := name; p != "" && p != z && p != "."; p = parentName(p) {
 		if t.cuts[p] {
 			return p, true
 		}
@@ -330,11 +330,11 @@ func (t *Table) wildcard(name string, qtype uint16, apex bool) (Result, bool) {
 // parentName returns name without its first label: "." for a top-level name, "" for the root.
 func parentName(name string) string {
 	i, end := dns.NextLabel(name, 0)
-	if end {
+	switch {
+	case name == "." || name == "":
 		return ""
-	}
-	if name[i:] == "" {
-		return "."
+	case end:
+		return "." // a top-level domain's parent is the root
 	}
 	return name[i:]
 }

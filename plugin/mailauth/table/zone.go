@@ -66,8 +66,11 @@ func (t *Table) networksIn(zone string, limit int) ([]span, int, error) {
 			if zonePrefix.Bits() > n.Prefix.Bits() {
 				s.prefix = zonePrefix
 			}
-			if t.zone(records.ReverseName(s.prefix.Addr())) != zone {
-				continue // a more specific zone of ours holds these
+			// A more specific zone of ours may hold all of these addresses (one zone holding both
+			// ends of the span holds the whole span) or some of them, which appendSynthesized leaves
+			// to that zone, though they count here.
+			if first := t.zone(records.ReverseName(s.prefix.Addr())); first != zone && first == t.zone(records.ReverseName(lastAddr(s.prefix))) {
+				continue
 			}
 		case t.zone(n.Domain) == zone:
 			s = span{network: n, prefix: n.Prefix}
@@ -88,6 +91,9 @@ func (t *Table) appendSynthesized(rrs []dns.RR, zone string, s span) []dns.RR {
 	for a := s.prefix.Addr(); s.prefix.Contains(a); a = a.Next() {
 		if s.reverse {
 			name := records.ReverseName(a)
+			if t.zone(name) != zone {
+				continue // in a more specific zone of ours
+			}
 			if n, ok := t.nodes[name]; ok && len(n.sets) > 0 {
 				continue // a host's own PTR wins
 			}
@@ -101,6 +107,16 @@ func (t *Table) appendSynthesized(rrs []dns.RR, zone string, s span) []dns.RR {
 		rrs = append(rrs, records.Address(name, s.network.TTL, a))
 	}
 	return rrs
+}
+
+// lastAddr returns the last address of p.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < 8*len(b); i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }
 
 // index lists every name under its zone in canonical order, for Zone.
