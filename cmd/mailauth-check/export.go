@@ -15,8 +15,10 @@ import (
 
 // exportZones writes every zone of t as an RFC 1035 zone file: SOA first, then every record a
 // query can get, one per line with absolute names, so that no $ORIGIN is needed. dir "-" means
-// stdout, each zone after a "; zone ZONE" line. A zone that a transfer would refuse, as its
-// networks hold too many addresses, is not written. Problems are returned as warnings.
+// stdout, each zone after a "; zone ZONE" line; otherwise each zone is DIR/ZONE.zone, a "/" in
+// the name of an RFC 2317 child zone written "_" (64_26.2.0.192.in-addr.arpa.zone). A zone that
+// a transfer would refuse, as its networks hold too many addresses, is not written. Problems are
+// returned as warnings.
 func exportZones(t *table.Table, dir string, stdout io.Writer) (warnings []string, err error) {
 	if dir != "-" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -39,7 +41,8 @@ func exportZones(t *table.Table, dir string, stdout io.Writer) (warnings []strin
 			}
 			continue
 		}
-		if err := writeZoneFile(filepath.Join(dir, strings.TrimSuffix(zone, ".")+".zone"), rrs); err != nil {
+		name := strings.ReplaceAll(strings.TrimSuffix(zone, "."), "/", "_")
+		if err := writeZoneFile(filepath.Join(dir, name+".zone"), rrs); err != nil {
 			return warnings, err
 		}
 	}

@@ -29,8 +29,9 @@ file:line:col: error|warning: message, then a summary. Exits 1 when the policy h
                such as 192.0.2.0/24; repeat for more. By default: every domain of the policy
                not below another, the parent domain of hosts outside them, and the reverse
                zones of hosts' addresses (IPv4 /24, IPv6 /48) and of networks.
-  -export DIR  write each zone as DIR/ZONE.zone (SOA first, absolute names); "-" prints them
-               to standard output, and then the messages go to standard error.
+  -export DIR  write each zone as DIR/ZONE.zone (SOA first, absolute names; the "/" of an
+               RFC 2317 zone written "_"); "-" prints them to standard output, and then the
+               messages go to standard error.
 `
 
 // maxUDP is the answer size over which the plugin warns that resolvers need TCP

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coredns/coredns/plugin"
 	"github.com/miekg/dns"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/records"
@@ -33,7 +34,12 @@ func parseZones(args []string) ([]string, error) {
 			}
 			continue
 		}
-		for _, z := range plugin.Host(a).NormalizeExact() {
+		normalized := plugin.Host(a).NormalizeExact()
+		if len(normalized) == 0 {
+			// CoreDNS makes no zone of ::/N; skipped, the zones would be derived as if none were given.
+			return nil, fmt.Errorf("-zone %s: CoreDNS makes no zone of this prefix; give the reverse zone's name, such as ip6.arpa", a)
+		}
+		for _, z := range normalized {
 			if !contains(zones, z) {
 				zones = append(zones, z)
 			}
@@ -53,7 +59,8 @@ func contains(list []string, s string) bool {
 
 // deriveZones returns the zones that hold everything p publishes when no -zone is given: every
 // domain not below another, the parent domain of each host and of each network's names outside
-// those, and the reverse zone of each host address and network.
+// those (the name itself where its parent is a public suffix such as com or co.uk, which nobody
+// serves), and the reverse zone of each host address and network.
 func deriveZones(p *policy.Policy) []string {
 	var forward []string
 	for _, d := range p.Domains {
@@ -67,7 +74,7 @@ func deriveZones(p *policy.Policy) []string {
 				return
 			}
 		}
-		if i, end := dns.NextLabel(name, 0); !end && name[i:] != "." {
+		if i, end := dns.NextLabel(name, 0); !end && name[i:] != "." && !isPublicSuffix(name[i:]) {
 			name = name[i:]
 		}
 		zones = append(zones, name)
@@ -86,16 +93,25 @@ func deriveZones(p *policy.Policy) []string {
 	return outermost(append(forward, zones...))
 }
 
+// isPublicSuffix reports whether name is an ICANN public suffix (com., co.uk.). Suffixes only the
+// default rule makes, such as a private lan., are zones like any other.
+func isPublicSuffix(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	suffix, icann := publicsuffix.PublicSuffix(name)
+	return icann && suffix == name
+}
+
 // reverseZone is the reverse zone one would serve pfx in: that of its whole labels (octets for
-// IPv4, nibbles for IPv6), at most a /24 or an IPv6 /48, the sizes delegated in practice.
+// IPv4, nibbles for IPv6), at most a /24 or an IPv6 /48, the sizes delegated in practice. It is
+// cut from the reverse name of the first address: CoreDNS names no zone for ::/N.
 func reverseZone(pfx netip.Prefix) string {
 	step, longest := 8, 24
 	if pfx.Addr().Is6() {
 		step, longest = 4, 48
 	}
-	bits := min(pfx.Bits(), longest) / step * step
-	zones := plugin.Host(netip.PrefixFrom(pfx.Addr(), bits).Masked().String()).NormalizeExact()
-	return zones[0]
+	name, _ := dns.ReverseAddr(pfx.Masked().Addr().String())
+	below := (pfx.Addr().BitLen() - min(pfx.Bits(), longest)/step*step) / step
+	return dns.Fqdn(strings.Join(dns.SplitDomainName(name)[below:], "."))
 }
 
 // outermost returns zones lower-case, without duplicates and without those below another, in

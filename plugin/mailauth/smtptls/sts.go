@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/miekg/dns"
 )
 
 // MaxAge is the largest max_age RFC 8461 3.2 allows: one year, in seconds.
@@ -53,7 +51,8 @@ type MXError struct {
 func (e *MXError) Error() string { return "mx: " + e.Err.Error() }
 
 // CheckPattern checks an MX pattern: a host name, or "*." followed by one (RFC 8461 4.1: the
-// wildcard matches exactly one label).
+// wildcard matches exactly one label). RFC 8461 3.2 takes the name from RFC 5321 (letters, digits
+// and hyphens), so a name DNS would hold, such as _mx.example.org, is still no pattern.
 func CheckPattern(p string) error {
 	name := strings.TrimPrefix(p, "*.")
 	if strings.HasSuffix(p, ".") {
@@ -62,7 +61,7 @@ func CheckPattern(p string) error {
 	if strings.Contains(name, "*") {
 		return fmt.Errorf(`%q: a wildcard may only be the whole first label, as in "*.example.net"`, p)
 	}
-	if _, ok := dns.IsDomainName(name); !ok || !strings.Contains(name, ".") || strings.ContainsAny(name, " \t;:/@") || strings.Contains(name, "..") {
+	if !isHostname(name) {
 		return fmt.Errorf("%q is not a host name pattern such as mail.example.org or *.example.net", p)
 	}
 	return nil
@@ -73,7 +72,7 @@ func CheckPattern(p string) error {
 func (s STS) Matches(host string) bool {
 	for _, p := range s.MX {
 		if rest, ok := strings.CutPrefix(p, "*."); ok {
-			if _, parent, found := strings.Cut(host, "."); found && parent == rest {
+			if label, parent, found := strings.Cut(host, "."); found && label != "" && parent == rest {
 				return true
 			}
 		} else if host == p {

@@ -38,7 +38,8 @@ func (r TLSRPT) Validate() error {
 func (r TLSRPT) Record() string { return "v=TLSRPTv1; rua=" + strings.Join(r.RUA, ",") }
 
 // checkURI checks one rua URI: mailto: with one address, or https: with a host (RFC 8460 3,
-// which also requires "," and ";" inside a URI to be percent-encoded, as they delimit the record).
+// which also requires ",", ";" and "!" inside a URI to be percent-encoded: the first two delimit
+// the record, and "!" is reserved as in DMARC's rua).
 func checkURI(u string) error {
 	for _, r := range u {
 		switch {
@@ -46,9 +47,14 @@ func checkURI(u string) error {
 			return fmt.Errorf(`contains ","; write it as %%2C because a comma separates URIs`)
 		case r == ';':
 			return fmt.Errorf(`contains ";"; write it as %%3B because a semicolon ends the tag`)
+		case r == '!':
+			return fmt.Errorf(`contains "!"; write it as %%21, as RFC 8460 3 requires (TLS-RPT has no size limit such as DMARC's !10m)`)
 		case r <= ' ' || r > '~':
 			return fmt.Errorf("contains %q; percent-encode it", string(r))
 		}
+	}
+	if _, err := url.PathUnescape(u); err != nil {
+		return fmt.Errorf(`has a "%%" not followed by two hex digits; write "%%" itself as %%25`)
 	}
 	scheme, rest, ok := strings.Cut(u, ":")
 	switch {
@@ -56,9 +62,7 @@ func checkURI(u string) error {
 		return fmt.Errorf("is not a URI (did you mean %q?)", "mailto:"+u)
 	case strings.EqualFold(scheme, "mailto"):
 		addr, _, _ := strings.Cut(rest, "?")
-		if decoded, err := url.PathUnescape(addr); err == nil {
-			addr = decoded
-		}
+		addr, _ = url.PathUnescape(addr)
 		local, domain, found := strings.Cut(addr, "@")
 		if !found || local == "" || !isHostname(domain) {
 			return fmt.Errorf("is not a mailto: URI with one address, as in mailto:tlsrpt@example.org")
