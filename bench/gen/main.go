@@ -39,6 +39,9 @@ func run(n, queries int, seed uint64, dir string) error {
 	if n < 1 {
 		return fmt.Errorf("-n %d: at least one domain", n)
 	}
+	if queries < 0 {
+		return fmt.Errorf("-queries %d: a number of lines, 0 or more", queries)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -80,6 +80,7 @@ func (h hist) percentile(p float64) float64 {
 func parseDnsperf(r io.Reader) (*run, error) {
 	out := &run{}
 	cur := hist{}
+	connections := false // over TCP, the connection statistics follow with an average latency of their own
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), 1<<20)
 	for sc.Scan() {
@@ -111,7 +112,9 @@ func parseDnsperf(r io.Reader) (*run, error) {
 			out.lost = atoi(f[2])
 		case strings.HasPrefix(line, "  Queries per second:"):
 			out.qps, _ = strconv.ParseFloat(f[3], 64)
-		case strings.HasPrefix(line, "  Average Latency (s):"):
+		case line == "Connection Statistics:":
+			connections = true
+		case strings.HasPrefix(line, "  Average Latency (s):") && !connections:
 			v, _ := strconv.ParseFloat(f[3], 64)
 			out.meanMs = v * 1000
 		}

@@ -65,13 +65,17 @@ func wait(args []string) error {
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after")
 	anyReply := fs.Bool("any", false, "any reply will do (whoami answers in the additional section)")
 	fs.Parse(args)
+	rrtype, ok := dns.StringToType[*qtype]
+	if !ok {
+		return fmt.Errorf("-type %q: not a DNS type", *qtype)
+	}
 	start := time.Now()
 	if *since != 0 {
 		start = time.Unix(0, *since)
 	}
 	c := &dns.Client{Timeout: 200 * time.Millisecond}
 	q := new(dns.Msg)
-	q.SetQuestion(dns.Fqdn(*name), dns.StringToType[*qtype])
+	q.SetQuestion(dns.Fqdn(*name), rrtype)
 	for deadline := time.Now().Add(*timeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		r, _, err := c.Exchange(q, *addr)
 		if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 && !*anyReply {
