@@ -19,14 +19,20 @@ import (
 func (m *MailAuth) load() (changed bool, err error) {
 	m.loadMu.Lock()
 	defer m.loadMu.Unlock()
-	// A bug in building a table must cost the new policy, never the server and the old policy.
+	var p *policy.Policy
+	// A bug in building a table must cost the new policy, never the server and the old policy;
+	// like an invalid policy, it is tried again once its files change, not at every check.
 	defer func() {
 		if r := recover(); r != nil {
 			reloadCount.WithLabelValues(m.Policy, "failure").Inc()
 			changed, err = false, fmt.Errorf("%s: building the records failed: %v", m.Policy, r)
+			if p != nil {
+				err = &policy.Failure{Errors: policy.Errors{{File: m.Policy, Msg: fmt.Sprintf("building the records failed: %v", r)}},
+					Files: p.Files, Digest: p.Digest}
+			}
 		}
 	}()
-	p, err := loadPolicy(m.Policy)
+	p, err = loadPolicy(m.Policy)
 	if err != nil {
 		reloadCount.WithLabelValues(m.Policy, "failure").Inc()
 		return false, err
@@ -40,7 +46,7 @@ func (m *MailAuth) load() (changed bool, err error) {
 	if old != nil && p.Digest == old.Policy.Digest {
 		return false, nil
 	}
-	t := table.Build(p, m.Zones, nextSerial(old, p))
+	t := buildTable(p, m.Zones, nextSerial(old, p))
 	m.table.Store(t)
 	reloadCount.WithLabelValues(m.Policy, "success").Inc()
 	lastLoadTime.WithLabelValues(m.Policy).SetToCurrentTime()
@@ -51,6 +57,9 @@ func (m *MailAuth) load() (changed bool, err error) {
 	}
 	return true, nil
 }
+
+// buildTable is table.Build; tests replace it to see a failure in it contained.
+var buildTable = table.Build
 
 // loaded holds the policy last loaded from each path, weakly: the server blocks that name the same
 // file, and the instances a CoreDNS reload starts, use it while its files are unchanged rather than

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/mailauth/coredns-mailauth/plugin/mailauth/policy"
+	"github.com/mailauth/coredns-mailauth/plugin/mailauth/table"
 )
 
 // reloadPolicy publishes one SPF record at example.org, under a pinned serial.
@@ -441,5 +442,35 @@ func TestQueriesDuringReloadsSeeOneWholePolicy(t *testing.T) {
 	}
 	if reads.Load() == 0 {
 		t.Error("no query ran during the reloads")
+	}
+}
+
+func TestAPanicBuildingTheTableKeepsThePolicyAndIsTriedAgainOnlyOnChange(t *testing.T) {
+	logs := captureLog(t)
+	m := newReloading(t, reloadPolicy(2026010101, "ip4:192.0.2.1"))
+	build := buildTable
+	t.Cleanup(func() { buildTable = build })
+	buildTable = func(*policy.Policy, []string, uint32) *table.Table { panic("a bug") }
+
+	writeFile(t, m.Policy, reloadPolicy(2026010102, "ip4:192.0.2.2"))
+	for i := range 3 {
+		tried := loadsTried(m)
+		m.reload()
+		if got, want := loadsTried(m)-tried, map[bool]float64{true: 1, false: 0}[i == 0]; got != want {
+			t.Errorf("check %d: %v loads tried, want %v (the files did not change after the first)", i+1, got, want)
+		}
+	}
+	if got := servedSPF(m); got != "v=spf1 ip4:192.0.2.1 -all" {
+		t.Errorf("served %q, want the policy loaded before", got)
+	}
+	if n := strings.Count(logs.String(), "building the records failed: a bug"); n != 1 {
+		t.Errorf("the failure is logged %d times, want once:\n%s", n, logs)
+	}
+
+	buildTable = build
+	writeFile(t, m.Policy, reloadPolicy(2026010103, "ip4:192.0.2.3"))
+	m.reload()
+	if got := servedSPF(m); got != "v=spf1 ip4:192.0.2.3 -all" {
+		t.Errorf("after the next edit served %q, want it loaded", got)
 	}
 }
