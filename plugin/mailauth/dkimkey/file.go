@@ -3,6 +3,7 @@ package dkimkey
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -133,6 +134,9 @@ func parseBase64(s string) (Key, error) {
 		k, err := fromPublic(priv.Public())
 		k.Private = err == nil
 		return k, err
+	}
+	if pub, ok := rsaPublicOfPrivate(der); ok {
+		return parsedPrivate(&rsa.PrivateKey{PublicKey: *pub})
 	}
 	if priv, err := x509.ParsePKCS8PrivateKey(der); err == nil {
 		return parsedPrivate(priv)

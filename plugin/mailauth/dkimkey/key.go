@@ -201,6 +201,9 @@ func ReadFile(path string) (Key, error) {
 // other encoding because mislabelled files are common (some tools write
 // PKCS#8 under "RSA PRIVATE KEY"); the error reported is the label's own.
 func parsePrivate(block *pem.Block) (Key, error) {
+	if pub, ok := rsaPublicOfPrivate(block.Bytes); ok {
+		return parsedPrivate(&rsa.PrivateKey{PublicKey: *pub})
+	}
 	var priv any
 	var err error
 	if block.Type == "RSA PRIVATE KEY" {
