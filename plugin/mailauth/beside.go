@@ -49,7 +49,7 @@ func (m *MailAuth) passOn(ctx context.Context, w dns.ResponseWriter, r *dns.Msg,
 		break
 	}
 	if qtype == dns.TypeNS {
-		reply.Extra = append(onlyOPT(reply.Extra), m.glue(ctx, w, t, reply.Answer, false, addressesOf(reply.Extra))...)
+		reply.Extra = append(onlyOPT(reply.Extra), m.glue(ctx, w, t, qtype, zone, reply.Answer, false, addressesOf(reply.Extra))...)
 	}
 	// A CNAME chain ending in NODATA inside the zone is a negative answer for its last name: it
 	// carries the SOA (RFC 2308 section 2.2), which file leaves out.
@@ -119,7 +119,7 @@ func (m *MailAuth) merge(ctx context.Context, w dns.ResponseWriter, r *dns.Msg, 
 		res.RRs = m.completeSets(ctx, w, r.Question[0].Name, res.RRs)
 	}
 	if len(res.RRs) > 0 {
-		return m.answer(w, r, res, nil, m.glue(ctx, w, t, res.RRs, false, extra), server, zone)
+		return m.answer(w, r, res, nil, m.glue(ctx, w, t, r.Question[0].Qtype, zone, res.RRs, false, extra), server, zone)
 	}
 	return m.answer(w, r, res, m.zoneSOA(ctx, w, zone, soa), nil, server, zone)
 }
@@ -144,10 +144,15 @@ func (m *MailAuth) completeSets(ctx context.Context, w dns.ResponseWriter, name 
 	return rrs
 }
 
-// glue returns the addresses of the NS targets among rrs, which BIND adds to an NS answer even
-// with minimal responses: from the table, and in a zone served beside another plugin (apex false)
-// from that plugin too. have is what is known already (its additional section).
-func (m *MailAuth) glue(ctx context.Context, w dns.ResponseWriter, t *table.Table, rrs []dns.RR, apex bool, have []dns.RR) []dns.RR {
+// glue returns the addresses of the NS targets among rrs, which BIND adds to an answer to qtype NS
+// in zone even with minimal responses: from the table, and in a zone served beside another plugin
+// (apex false) from that plugin too. have is what is known already (its additional section). BIND
+// looks for them in the zone's own data only, so a target in another zone gets none, and adds
+// none to other answers, ANY included.
+func (m *MailAuth) glue(ctx context.Context, w dns.ResponseWriter, t *table.Table, qtype uint16, zone string, rrs []dns.RR, apex bool, have []dns.RR) []dns.RR {
+	if qtype != dns.TypeNS {
+		return addressesOf(have)
+	}
 	var out []dns.RR
 	for _, rr := range rrs {
 		ns, ok := rr.(*dns.NS)
@@ -155,16 +160,19 @@ func (m *MailAuth) glue(ctx context.Context, w dns.ResponseWriter, t *table.Tabl
 			continue
 		}
 		target := strings.ToLower(ns.Ns)
-		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
-			out = append(out, t.Lookup(target, qtype, apex).RRs...)
-			if apex || hasType(have, target, qtype) {
+		if table.LongestZone(m.Zones, target) != zone {
+			continue
+		}
+		for _, rrtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
+			out = append(out, t.Lookup(target, rrtype, apex).RRs...)
+			if apex || hasType(have, target, rrtype) {
 				continue
 			}
 			q := new(dns.Msg)
-			q.SetQuestion(target, qtype)
+			q.SetQuestion(target, rrtype)
 			if reply, _, _ := m.ask(ctx, w, q); reply != nil && reply.Authoritative {
 				for _, a := range reply.Answer {
-					if a.Header().Rrtype == qtype && strings.EqualFold(a.Header().Name, target) {
+					if a.Header().Rrtype == rrtype && strings.EqualFold(a.Header().Name, target) {
 						out = append(out, a)
 					}
 				}

@@ -57,23 +57,29 @@ func (m *MailAuth) ServeDNS(ctx context.Context, w dns.ResponseWriter, r *dns.Ms
 	}
 	// The DS of a zone is the parent's data (RFC 4035 3.1.4.1): where both are served here, as with
 	// the child zone of an RFC 2317 delegation, BIND answers DS at the child's apex from the parent.
+	fromParent := false
 	if state.QType() == dns.TypeDS && qname == zone {
 		if i, end := dns.NextLabel(qname, 0); !end {
 			if parent := table.LongestZone(m.Zones, qname[i:]); parent != "" {
-				zone = parent
+				zone, fromParent = parent, true
 			}
 		}
 	}
 	t := m.table.Load()
 	beside := m.isBeside(zone)
 	res := t.Lookup(qname, state.QType(), !beside)
+	if fromParent && !t.Delegates(zone, qname) {
+		// The parent holds nothing at the apex of a zone inside it that it does not delegate, as
+		// its zone file would not: there the name does not exist.
+		res = table.Result{}
+	}
 	server := metrics.WithServer(ctx)
 	if !beside {
 		var soa []dns.RR
 		if len(res.RRs) == 0 {
 			soa = t.Lookup(zone, dns.TypeSOA, true).RRs // for the negative answer
 		}
-		return m.answer(w, r, res, soa, m.glue(ctx, w, t, res.RRs, true, nil), server, zone)
+		return m.answer(w, r, res, soa, m.glue(ctx, w, t, state.QType(), zone, res.RRs, true, nil), server, zone)
 	}
 	// Beside another plugin the reply describes one merged zone: see zoneWriter. A query the next
 	// plugin sends back through the server (file chasing a CNAME) is shaped by the outer reply only.
@@ -114,11 +120,12 @@ func (m *MailAuth) answer(w dns.ResponseWriter, r *dns.Msg, res table.Result, so
 	result := resultPositive
 	if len(res.RRs) == 0 {
 		result = resultNoData
+		msg.Ns = []dns.RR{negativeSOA(soa[0])}
 		if !res.Exists {
 			msg.Rcode = dns.RcodeNameError
 			result = resultNXDomain
+			msg.Ns = zeroSOATTL(msg.Ns, r.Question[0].Qtype)
 		}
-		msg.Ns = []dns.RR{negativeSOA(soa[0])}
 		msg.Answer = nil
 	}
 	answered(server, zone, result)
@@ -140,6 +147,25 @@ func soaOf(rrs []dns.RR) []dns.RR {
 		}
 	}
 	return nil
+}
+
+// zeroSOATTL returns the authority section of an NXDOMAIN answer to qtype: for an SOA query, its
+// SOA with TTL 0, as BIND sends it (its zero-no-soa-ttl, on by default), so that a stub resolver
+// asking for the SOA of a name to find its zone does not cache that answer. The SOA is copied.
+func zeroSOATTL(ns []dns.RR, qtype uint16) []dns.RR {
+	if qtype != dns.TypeSOA {
+		return ns
+	}
+	out := make([]dns.RR, len(ns))
+	for i, rr := range ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			c := *soa
+			c.Hdr.Ttl = 0
+			rr = &c
+		}
+		out[i] = rr
+	}
+	return out
 }
 
 // negativeSOA returns the SOA for a negative answer with the TTL RFC 2308 section 3 asks for: the

@@ -3,6 +3,7 @@ package mailauth
 import (
 	"context"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -120,6 +121,83 @@ func TestServeDNS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newAlonePlugin serves zones alone from policy.
+func newAlonePlugin(t *testing.T, policy string, zones ...string) *MailAuth {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mail.yaml")
+	writeFile(t, path, policy)
+	m := &MailAuth{Policy: path, Zones: zones}
+	if _, err := m.load(); err != nil {
+		t.Fatal(err)
+	}
+	m.probe()
+	return m
+}
+
+// Found by the randomized differential run against BIND (test/random_differential_test.go).
+func TestAnswersShapedAsBINDShapesThemForTheSameZones(t *testing.T) {
+	const soa = "example.net. 3600 IN SOA ns1.example.net. hostmaster.example.net. 7 7200 1800 1209600 3600"
+	m := newAlonePlugin(t, `
+soa: {mname: ns1.example.net., rname: hostmaster@example.net, serial: 7}
+ns: [ns1.example.net., ns2.example.org.]
+domains:
+  example.net: {spf: [-all]}
+  "dx;wh.example.net": {spf: [-all]}
+hosts:
+  ns1.example.net: [192.0.2.53]
+  ns2.example.org: [192.0.2.54]
+networks:
+  - {prefix: 192.0.2.64/26, delegate: {to: [ns1.example.net.], zone: 64-26.2.0.192.in-addr.arpa.}}
+`, "example.net.", "sub.example.net.", "example.org.", "2.0.192.in-addr.arpa.", "64-26.2.0.192.in-addr.arpa.")
+	tests := []struct {
+		name, qname string
+		qtype       uint16
+		rcode       int
+		answer, ns  []string
+		extra       []string
+	}{
+		// BIND looks for the addresses of an NS answer's targets in that zone's data only.
+		{"an NS answer carries the addresses of the targets in its zone only", "example.net.", dns.TypeNS, dns.RcodeSuccess,
+			[]string{"example.net. 3600 IN NS ns1.example.net.", "example.net. 3600 IN NS ns2.example.org."}, nil,
+			[]string{"ns1.example.net. 3600 IN A 192.0.2.53"}},
+		{"an ANY answer carries no addresses", "example.net.", dns.TypeANY, dns.RcodeSuccess,
+			[]string{"example.net. 3600 IN NS ns1.example.net.", "example.net. 3600 IN NS ns2.example.org.", soa, `example.net. 3600 IN TXT "v=spf1 -all"`}, nil, nil},
+		{"a name holding a byte zone files escape is found as queries spell it", `dx\;wh.example.net.`, dns.TypeTXT, dns.RcodeSuccess,
+			[]string{`dx\;wh.example.net. 3600 IN TXT "v=spf1 -all"`}, nil, nil},
+		// BIND's zero-no-soa-ttl, on by default.
+		{"NXDOMAIN to an SOA query carries the SOA with TTL 0", "nx.example.net.", dns.TypeSOA, dns.RcodeNameError,
+			nil, []string{strings.Replace(soa, " 3600 ", " 0 ", 1)}, nil},
+		{"NXDOMAIN to another query carries the SOA with its TTL", "nx.example.net.", dns.TypeTXT, dns.RcodeNameError,
+			nil, []string{soa}, nil},
+		{"NODATA to an SOA query carries the SOA with its TTL", "ns1.example.net.", dns.TypeSOA, dns.RcodeSuccess,
+			nil, []string{soa}, nil},
+		// The DS of a zone is its parent's data, and the parent's zone file has nothing at the apex
+		// of a zone it does not delegate.
+		{"DS at the apex of a zone inside another is NXDOMAIN in the parent", "sub.example.net.", dns.TypeDS, dns.RcodeNameError,
+			nil, []string{soa}, nil},
+		{"DS at the apex of a delegated RFC 2317 zone is NODATA in the parent", "64-26.2.0.192.in-addr.arpa.", dns.TypeDS, dns.RcodeSuccess,
+			nil, []string{"2.0.192.in-addr.arpa. 3600 IN SOA ns1.example.net. hostmaster.example.net. 7 7200 1800 1209600 3600"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := serve(t, m, tc.qname, tc.qtype)
+			if r.Rcode != tc.rcode || !r.Authoritative {
+				t.Fatalf("rcode %s AA %v, want %s", dns.RcodeToString[r.Rcode], r.Authoritative, dns.RcodeToString[tc.rcode])
+			}
+			assertRRs(t, "answer", sortedRRs(r.Answer), tc.answer)
+			assertRRs(t, "authority", r.Ns, tc.ns)
+			assertRRs(t, "additional", r.Extra, tc.extra)
+		})
+	}
+}
+
+// sortedRRs returns rrs in the order of their text.
+func sortedRRs(rrs []dns.RR) []dns.RR {
+	out := append([]dns.RR(nil), rrs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
 }
 
 func TestWithoutFallthroughUnpublishedNamesAreNXDOMAINWithTheZoneFilesSOA(t *testing.T) {

@@ -15,7 +15,8 @@ import (
 //   - positive answers are minimal, as mailauth's own are (BIND's "minimal-responses yes"): the
 //     other plugin's NS in authority and its additional records are left out, which also keeps
 //     large TXT answers within 512 bytes. Referrals and negative answers keep what they need, and
-//     NS answers their glue, as BIND's do.
+//     NS answers their glue, as BIND's do;
+//   - the SOA of an NXDOMAIN answer to an SOA query has TTL 0, as in mailauth's own (zeroSOATTL).
 type zoneWriter struct {
 	dns.ResponseWriter
 	zone string
@@ -34,6 +35,9 @@ func (w *zoneWriter) WriteMsg(m *dns.Msg) error {
 		if m.Question[0].Qtype != dns.TypeNS {
 			m.Extra = onlyOPT(m.Extra)
 		}
+	}
+	if m.Rcode == dns.RcodeNameError && len(m.Question) > 0 {
+		m.Ns = zeroSOATTL(m.Ns, m.Question[0].Qtype)
 	}
 	m.Answer = withMergedSOA(m.Answer, w.zone, w.add)
 	m.Ns = withMergedSOA(m.Ns, w.zone, w.add)

@@ -59,7 +59,9 @@ func (c *checker) policy(doc *document) *Policy {
 		if d == nil {
 			d = &domainDoc{}
 		}
-		p.Domains = append(p.Domains, c.domain(name, d, p.TTL, path))
+		dom := c.domain(name, d, p.TTL, path)
+		c.ownersFit(dom, d, path)
+		p.Domains = append(p.Domains, dom)
 	}
 	sort.Slice(p.Domains, func(i, j int) bool { return p.Domains[i].Name < p.Domains[j].Name })
 
@@ -165,7 +167,7 @@ func (c *checker) name(s string, path []any) (string, bool) {
 }
 
 func canonicalName(s string) (string, error) {
-	n := strings.ToLower(strings.TrimSpace(s))
+	n := strings.TrimSpace(s)
 	if n == "" || n == "." {
 		return "", fmt.Errorf("%q is not a domain name", s)
 	}
@@ -173,10 +175,10 @@ func canonicalName(s string) (string, error) {
 		return "", fmt.Errorf("%q is not a domain name", s)
 	}
 	n = dns.Fqdn(n)
-	if _, ok := dns.IsDomainName(n); !ok {
+	if _, ok := dns.IsDomainName(n); !ok || wireLength(n) > maxName {
 		return "", fmt.Errorf("%q is not a domain name (labels are at most 63 bytes, names at most 255)", s)
 	}
-	return n, nil
+	return presentation(n), nil
 }
 
 func (c *checker) names(in []string, key string) []string {
@@ -359,6 +361,9 @@ const longestIP = 39
 
 func template(s string) (string, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
+	if n, err := canonicalName(t); err == nil {
+		t = strings.TrimSuffix(n, ".") // spelt as query names are; a name that is none fails below
+	}
 	first, rest, _ := strings.Cut(t, ".")
 	if strings.Count(t, "{ip}") != 1 || !strings.Contains(first, "{ip}") {
 		return "", fmt.Errorf("ptr %q must contain {ip} exactly once, in its first label (as in host-{ip}.pool.example.org)", s)
@@ -372,6 +377,9 @@ func template(s string) (string, error) {
 	probe := strings.Replace(t, "{ip}", "0", 1)
 	if _, err := canonicalName(probe); err != nil {
 		return "", fmt.Errorf("ptr %q is not a domain name once {ip} is filled in", s)
+	}
+	if n := wireLength(dns.Fqdn(probe)) - 1 + longestIP; n > maxName {
+		return "", fmt.Errorf("ptr %q: the names would be up to %d bytes long once {ip} is filled in, over the %d a DNS name may have", s, n, maxName)
 	}
 	return dns.Fqdn(t), nil
 }

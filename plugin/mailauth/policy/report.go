@@ -38,6 +38,15 @@ func (c *checker) reportAuthorizations(p *Policy, doc *document, keys map[string
 				}
 				if s := p.serving(dest); s != nil {
 					a := ReportAuthorization{Domain: d.Name, Dest: dest, TTL: s.TTL}
+					if wireLength(a.Owner()) > maxName {
+						if !warned[dest] {
+							warned[dest] = true
+							c.warnf([]any{"domains", keys[d.Name], "dmarc", tag.name, i},
+								"dmarc tag %s: reports for %s go to %s, which would have to publish %s, a name over the %d bytes DNS allows: receivers will not send them there; use an address in a domain with a shorter name",
+								tag.name, trimDot(d.Name), trimDot(dest), a.Owner(), maxName)
+						}
+						continue
+					}
 					if !have[a] {
 						have[a] = true
 						p.ReportAuthorizations = append(p.ReportAuthorizations, a)

@@ -13,11 +13,12 @@ import (
 // from p, or from both, which must then be the same key: a key file holding a private key next
 // to the p= a provider published catches a signer and a record that have drifted apart.
 func (c *checker) selector(raw string, d *selectorDoc, path []any) (Selector, bool) {
-	name := strings.ToLower(raw)
-	if _, err := canonicalName(name); err != nil || strings.HasSuffix(name, ".") {
+	n, err := canonicalName(raw)
+	if err != nil || strings.HasSuffix(strings.TrimSpace(raw), ".") {
 		c.errorf(path, "dkim selector %q is not a valid DNS label sequence", raw)
 		return Selector{}, false
 	}
+	name := strings.TrimSuffix(n, ".")
 	switch {
 	case d == nil || !d.Revoked && d.Key == "" && d.P == nil:
 		c.errorf(path, "dkim selector %q needs key, p or revoked: true", raw)

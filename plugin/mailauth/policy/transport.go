@@ -99,12 +99,12 @@ func (c *checker) bimi(d *bimiDoc, path []any) *BIMI {
 	b := &BIMI{Selector: "default"}
 	ok := true
 	if d.Selector != "" {
-		sel := strings.ToLower(strings.TrimSpace(d.Selector))
-		if _, err := canonicalName(sel); err != nil || strings.HasSuffix(sel, ".") {
+		sel, err := canonicalName(d.Selector)
+		if err != nil || strings.HasSuffix(strings.TrimSpace(d.Selector), ".") {
 			c.errorf(at("selector"), "bimi selector %q is not a valid DNS label sequence", d.Selector)
 			ok = false
 		}
-		b.Selector = sel
+		b.Selector = strings.TrimSuffix(sel, ".")
 	}
 	if d.L == "" {
 		c.errorf(path, "bimi needs l, the https: URL of the logo (an SVG Tiny PS file)")

@@ -136,3 +136,22 @@ func TestAServerForTheRootZoneAnswersBesideADelegation(t *testing.T) {
 		t.Errorf("a name below the cut, served from the root zone, is not a referral: %+v", res)
 	}
 }
+
+func TestAZoneDelegatesOnlyTheRFC2317ChildZonesInsideIt(t *testing.T) {
+	tb := loadTable(t, delegationPolicy, "2.0.192.in-addr.arpa.", "64/26.2.0.192.in-addr.arpa.", "example.net.", "sub.example.net.")
+	for _, tc := range []struct {
+		zone, name string
+		want       bool
+	}{
+		{"2.0.192.in-addr.arpa.", "64/26.2.0.192.in-addr.arpa.", true},
+		{"2.0.192.in-addr.arpa.", "64/26.2.0.192.IN-ADDR.ARPA.", true},
+		// The other child zone is not served here: it is a cut inside the parent, not a zone.
+		{"2.0.192.in-addr.arpa.", "128-27.2.0.192.in-addr.arpa.", false},
+		{"example.net.", "sub.example.net.", false},
+		{"example.net.", "64/26.2.0.192.in-addr.arpa.", false},
+	} {
+		if got := tb.Delegates(tc.zone, tc.name); got != tc.want {
+			t.Errorf("%s delegates %s: %v, want %v", tc.zone, tc.name, got, tc.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@
 package table
 
 import (
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -258,6 +259,18 @@ func (t *Table) Lookup(name string, qtype uint16, apex bool) Result {
 	return Result{Exists: ok}
 }
 
+// Delegates reports whether zone holds the NS records of a delegation at name, as the parent zone
+// of an RFC 2317 child zone that the table also serves does. Another zone inside zone is not
+// delegated by it: the policy names no servers for it.
+func (t *Table) Delegates(zone, name string) bool {
+	for _, rr := range t.parentNS[zone] {
+		if strings.EqualFold(rr.Header().Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // set returns the records of one type at n.
 func (n *node) set(rrtype uint16) []dns.RR {
 	for _, s := range n.sets {
@@ -361,11 +374,48 @@ func (t *Table) reverse(name string, qtype uint16) (Result, bool) {
 			}
 			return Result{Exists: true}, true
 		}
-		if !full && n.Prefix.Overlaps(pfx) {
+		if !full && n.Prefix.Overlaps(pfx) && t.holdsBelow(name, pfx, n.Prefix) {
 			return Result{Exists: true}, true
 		}
 	}
 	return Result{}, false
+}
+
+// holdsBelow reports whether the zone of name, the reverse name of pfx, holds some of the
+// addresses of network below name. Those a more specific zone of the table holds are that zone's
+// names, as in its zone file: above them alone, name does not exist in its own zone.
+func (t *Table) holdsBelow(name string, pfx, network netip.Prefix) bool {
+	below := pfx
+	if network.Bits() > pfx.Bits() {
+		below = network
+	}
+	var inner []netip.Prefix
+	for _, z := range t.zones {
+		if z != name && InZone(z, name) {
+			if zp, ok := records.ParseReverse(z); ok {
+				inner = append(inner, zp)
+			}
+		}
+	}
+	return !coveredBy(below, inner)
+}
+
+// coveredBy reports whether zones hold every address of p, in one zone or spread over several.
+func coveredBy(p netip.Prefix, zones []netip.Prefix) bool {
+	overlapped := false
+	for _, z := range zones {
+		if z.Bits() <= p.Bits() && z.Contains(p.Addr()) {
+			return true
+		}
+		overlapped = overlapped || z.Overlaps(p)
+	}
+	if !overlapped || p.Bits() == p.Addr().BitLen() {
+		return false
+	}
+	b := p.Addr().AsSlice()
+	b[p.Bits()/8] |= 0x80 >> (p.Bits() % 8)
+	upper, _ := netip.AddrFromSlice(b)
+	return coveredBy(netip.PrefixFrom(p.Addr(), p.Bits()+1), zones) && coveredBy(netip.PrefixFrom(upper, p.Bits()+1), zones)
 }
 
 // synthesizedName answers the names network PTRs point to with the address they stand for.

@@ -224,6 +224,25 @@ func TestBuildStopsEmptyNonTerminalsAtTheNearestZone(t *testing.T) {
 	}
 }
 
+// Found by the randomized differential run against BIND (test/random_differential_test.go): the
+// reverse names above a network's addresses exist in a zone only where it holds some of them.
+func TestReverseNamesAboveANetworkExistOnlyInTheZoneHoldingItsAddresses(t *testing.T) {
+	tb := loadTable(t, `networks:
+  - {prefix: "2001:db8:1:2::100/120", ptr: "h-{ip}.example.org"}
+  - {prefix: 10.1.2.0/23, ptr: "h-{ip}.example.org"}
+`, "8.b.d.0.1.0.0.2.ip6.arpa.", "2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", "10.in-addr.arpa.", "2.1.10.in-addr.arpa.", "example.org.")
+	runLookups(t, tb, []lookupCase{
+		{"a name of the outer zone above addresses only an inner zone holds is NXDOMAIN", "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", dns.TypePTR, false, nil, nil},
+		{"so is one just above the inner zone", "0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", dns.TypePTR, false, nil, nil},
+		{"the inner zone's names above them exist", "0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", dns.TypePTR, true, nil, nil},
+		{"a name above addresses both zones hold exists in the outer one", "1.10.in-addr.arpa.", dns.TypePTR, true, nil, nil},
+		{"the inner zone holds its own part", "2.1.10.in-addr.arpa.", dns.TypeTXT, true, nil, nil},
+		{"the outer zone holds the rest", "3.1.10.in-addr.arpa.", dns.TypeTXT, true, nil, nil},
+		{"an address in the outer zone has its PTR there", "9.3.1.10.in-addr.arpa.", dns.TypePTR, true,
+			[]string{"9.3.1.10.in-addr.arpa.\t3600\tIN\tPTR\th-10-1-3-9.example.org."}, nil},
+	})
+}
+
 func TestBuildWithNoZonesHoldsNothing(t *testing.T) {
 	tb := buildTestTable(t)
 	empty := Build(tb.Policy, nil, 1)
