@@ -1,6 +1,7 @@
 package test
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -290,12 +291,7 @@ func compareServers(t *testing.T, a, b server, qs []dns.Question) {
 	mismatches := 0
 	for _, q := range qs {
 		for _, v := range variants {
-			m := new(dns.Msg)
-			m.SetQuestion(q.Name, q.Qtype)
-			m.RecursionDesired = v.rd
-			if v.bufsize > 0 {
-				m.SetEdns0(v.bufsize, false)
-			}
+			m := asked(q, v.rd, v.bufsize)
 			ra, rb := a.exchange(t, v.net, m), b.exchange(t, v.net, m)
 			if da, db := describe(ra), describe(rb); da != db {
 				mismatches++
@@ -318,6 +314,18 @@ var variants = []struct {
 	bufsize uint16
 	rd      bool
 }{{"udp", 0, true}, {"udp", 1232, true}, {"tcp", 1232, true}, {"udp", 0, false}, {"udp", 1232, false}}
+
+// asked returns the query for q as variant v asks it: its RD flag, and EDNS with v's buffer size.
+func asked(q dns.Question, rd bool, bufsize uint16) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetQuestion(q.Name, q.Qtype)
+	m.Question[0].Qclass = cmp.Or(q.Qclass, dns.ClassINET)
+	m.RecursionDesired = rd
+	if bufsize > 0 {
+		m.SetEdns0(bufsize, false)
+	}
+	return m
+}
 
 // describe renders what must be equal: rcode, the AA and TC flags and every section (the OPT record
 // left out, each section sorted since RRset order is not significant).

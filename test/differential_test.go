@@ -70,13 +70,7 @@ func TestBINDPrimaryAndMailauthAnswerTypeANYAndOtherClassesAlike(t *testing.T) {
 	compareAll(t, s, b, other, notes)
 	for _, q := range other {
 		for _, v := range variants {
-			m := new(dns.Msg)
-			m.SetQuestion(q.Name, q.Qtype)
-			m.Question[0].Qclass = q.Qclass
-			m.RecursionDesired = v.rd
-			if v.bufsize > 0 {
-				m.SetEdns0(v.bufsize, false)
-			}
+			m := asked(q, v.rd, v.bufsize)
 			if r := s.exchange(t, v.net, m); r.Rcode != dns.RcodeRefused || len(r.Answer)+len(r.Ns) > 0 {
 				t.Errorf("%s %s TXT over %s: rcode %s with %d answers, %d authority; want an empty REFUSED",
 					q.Name, dns.ClassToString[q.Qclass], v.net, dns.RcodeToString[r.Rcode], len(r.Answer), len(r.Ns))
@@ -99,13 +93,7 @@ func compareAll(t *testing.T, a, b server, qs []dns.Question, mode int) {
 	mismatches, total := 0, 0
 	for _, q := range qs {
 		for _, v := range variants {
-			m := new(dns.Msg)
-			m.SetQuestion(q.Name, q.Qtype)
-			m.Question[0].Qclass = q.Qclass
-			m.RecursionDesired = v.rd
-			if v.bufsize > 0 {
-				m.SetEdns0(v.bufsize, false)
-			}
+			m := asked(q, v.rd, v.bufsize)
 			total++
 			da, db := describeExchange(a, v.net, m), describeExchange(b, v.net, m)
 			if da != db {

@@ -185,13 +185,7 @@ func compareTruncated(t *testing.T, a, b server, qs []dns.Question) (mismatches,
 	t.Helper()
 	for _, q := range qs {
 		for _, v := range variants {
-			m := new(dns.Msg)
-			m.SetQuestion(q.Name, q.Qtype)
-			m.Question[0].Qclass = q.Qclass
-			m.RecursionDesired = v.rd
-			if v.bufsize > 0 {
-				m.SetEdns0(v.bufsize, false)
-			}
+			m := asked(q, v.rd, v.bufsize)
 			total++
 			ra, rb := exchangeMsg(a, v.net, m), exchangeMsg(b, v.net, m)
 			da, db := render(ra), render(rb)
