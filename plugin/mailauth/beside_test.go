@@ -1,8 +1,12 @@
 package mailauth
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/coredns/coredns/plugin/file"
+	"github.com/coredns/coredns/plugin/pkg/fall"
 	"github.com/miekg/dns"
 )
 
@@ -43,5 +47,42 @@ func TestChainEndFollowsCNAMEsFromTheQuestion(t *testing.T) {
 		if got := chainEnd(tc.rrs, tc.qname); got != tc.want {
 			t.Errorf("%s: end %q, want %q", tc.qname, got, tc.want)
 		}
+	}
+}
+
+// Found by the randomized differential run against BIND (test/random_differential_test.go): BIND
+// adds to an NS answer the addresses its zone holds, not those of servers in other zones.
+func TestBesideAZoneFileAnNSAnswerCarriesTheAddressesOfServersInTheZoneOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mail.yaml")
+	writeFile(t, path, "domains:\n  example.org: {spf: [-all]}\nhosts:\n  ns2.example.net: [192.0.2.54]\n")
+	zone, err := file.Parse(strings.NewReader(`$ORIGIN example.org.
+@ 3600 IN SOA ns1.example.org. hostmaster.example.org. 1 7200 1800 1209600 300
+@ 3600 IN NS ns1.example.org.
+@ 3600 IN NS ns2.example.net.
+ns1 3600 IN A 192.0.2.53
+`), "example.org.", "db.example.org", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := file.File{Zones: file.Zones{Z: map[string]*file.Zone{"example.org.": zone}, Names: []string{"example.org."}}}
+	m := &MailAuth{Next: next, Policy: path, Zones: []string{"example.org.", "example.net."}, Fall: fall.Root}
+	if _, err := m.load(); err != nil {
+		t.Fatal(err)
+	}
+	m.probe()
+	for _, qtype := range []uint16{dns.TypeNS, dns.TypeANY} {
+		r := serve(t, m, "example.org.", qtype)
+		want := []string{"ns1.example.org. 3600 IN A 192.0.2.53"}
+		if qtype == dns.TypeANY {
+			want = nil
+		}
+		var extra []dns.RR
+		for _, rr := range r.Extra {
+			if rr.Header().Rrtype != dns.TypeOPT {
+				extra = append(extra, rr)
+			}
+		}
+		assertRRs(t, dns.TypeToString[qtype]+" additional", extra, want)
 	}
 }
