@@ -92,21 +92,6 @@ func buildTable(t *testing.T, body string, zoneArgs []string) *table.Table {
 	return table.Build(p, zones, p.Serial())
 }
 
-// checkzone returns the path of BIND's named-checkzone, or skips the test.
-func checkzone(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("named-checkzone"); err == nil {
-		return p
-	}
-	for _, p := range []string{"/usr/sbin/named-checkzone", "/usr/bin/named-checkzone"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skip("named-checkzone is not installed (Debian package bind9-utils)")
-	return ""
-}
-
 // readZone parses a zone file as RFC 1035 says, with no $ORIGIN given.
 func readZone(t *testing.T, text, name string) []dns.RR {
 	t.Helper()
@@ -142,7 +127,7 @@ func keys(rrs []dns.RR) []string {
 // reads back exactly the records of the file; and the file holds exactly what a query gets at
 // every name the policy publishes in the zone.
 func TestExportedZonesLoadInBINDAndHoldTheRecordsServed(t *testing.T) {
-	bin := checkzone(t)
+	bin := namedCheckzone(t)
 	tab := buildTable(t, exportPolicy, exportZoneArgs)
 	dir := filepath.Join(t.TempDir(), "out", "zones") // made by the export, parents included
 	warnings, err := exportZones(tab, dir, nil)
